@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/core/status.h"
+
+namespace eodclear {
+
+// A CSV file with a header row (RFC 4180: comma-separated, fields may be double-quoted with ""
+// for a quote). Blank lines and lines starting with '#' are skipped. Every row remembers its line
+// number so errors read "file:line: what".
+class CsvFile {
+ public:
+  struct Row {
+    size_t line = 0;
+    std::vector<std::string> fields;
+  };
+
+  // Reads and splits the whole file. Fails on an unreadable file, a missing header, an unterminated
+  // quote, or a row whose field count differs from the header's (naming file:line).
+  static Result<CsvFile> Read(const std::string& path);
+  // The same, from text already in memory; `path` is used in messages.
+  static Result<CsvFile> Parse(std::string_view text, std::string path);
+
+  const std::string& path() const { return path_; }
+  const std::vector<std::string>& header() const { return header_; }
+  const std::vector<Row>& rows() const { return rows_; }
+
+  // Index of column `name`, or an error naming the file and the missing column.
+  Result<size_t> Column(std::string_view name) const;
+  // Fails unless the header is exactly `expected`, in order; the message shows both.
+  Status ExpectHeader(const std::vector<std::string>& expected) const;
+
+  // "path:line: message".
+  std::string Where(const Row& row) const;
+
+ private:
+  std::string path_;
+  std::vector<std::string> header_;
+  std::vector<Row> rows_;
+};
+
+// Splits one CSV record into fields. Fails on a stray or unterminated quote.
+Result<std::vector<std::string>> SplitCsvLine(std::string_view line);
+
+}  // namespace eodclear
