@@ -4,7 +4,7 @@
 add_library(eodclear_compile_options INTERFACE)
 target_compile_options(eodclear_compile_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
 if(EODCLEAR_WERROR)
   target_compile_options(eodclear_compile_options INTERFACE -Werror)
 endif()

@@ -91,8 +91,9 @@ Result<OffsetKeyParts> ParseOffsetKey(std::string_view key) {
   return p;
 }
 
-std::string PositionKey(std::string_view account, std::string_view contract) {
+std::string PositionKey(std::string_view firm, std::string_view account, std::string_view contract) {
   std::string k;
+  PutText(&k, firm);
   PutText(&k, account);
   PutText(&k, contract);
   return k;
@@ -101,6 +102,7 @@ std::string PositionKey(std::string_view account, std::string_view contract) {
 Result<PositionKeyParts> ParsePositionKey(std::string_view key) {
   Reader r(key);
   PositionKeyParts p;
+  p.firm = r.Text();
   p.account = r.Text();
   p.contract = r.Text();
   if (!r.Done()) return Err(Malformed("position", key));

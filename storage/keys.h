@@ -31,9 +31,11 @@ struct OffsetKeyParts {
 };
 Result<OffsetKeyParts> ParseOffsetKey(std::string_view key);
 
-// Column family `positions`: one account's position in one contract.
-std::string PositionKey(std::string_view account, std::string_view contract);
+// Column family `positions`: one account's position in one contract. Accounts are named within
+// their clearing firm, so the firm is part of the key.
+std::string PositionKey(std::string_view firm, std::string_view account, std::string_view contract);
 struct PositionKeyParts {
+  std::string firm;
   std::string account;
   std::string contract;
 };

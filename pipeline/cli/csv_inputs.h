@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/core/csv.h"
+#include "pipeline/core/status.h"
+#include "pipeline/refdata/product_catalog.h"
+
+namespace eodclear {
+
+// The input files `eodclear load` reads, recognised by their header row.
+enum class InputKind { kTrades, kQuotes, kReferencePrices };
+
+// The header each kind must have, exactly.
+const std::vector<std::string>& InputHeader(InputKind kind);
+// The kind whose header `file` has; kInvalidArgument listing the accepted headers otherwise.
+Result<InputKind> DetectInputKind(const CsvFile& file);
+
+// One message to produce.
+struct KeyedMessage {
+  std::string key;
+  std::string value;  // serialized clearing.v1 message
+};
+
+// Converts every row of `file` to its clearing.v1 message (Trade, Quote or ReferencePrice), keyed
+// by canonical contract (trades, quotes) or by name (reference prices). Rows that are malformed —
+// an unparsable date, time, decimal or integer, an empty required field, an unknown product, a
+// non-positive trade quantity, an unknown reference-price kind — are reported in `errors` as
+// "file:line: what" and produce nothing.
+std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
+                                          const ProductCatalog& products,
+                                          std::vector<std::string>* errors);
+
+}  // namespace eodclear

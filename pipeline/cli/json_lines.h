@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+#include <google/protobuf/message.h>
+
+namespace eodclear {
+
+// One protobuf message as a single-line JSON object: proto field names (snake_case) in field-number
+// order; strings (so every decimal) as JSON strings; integers and booleans as JSON numbers and
+// literals; enums by name; bytes as base64; nested messages as objects; repeated fields as arrays.
+// Fields at their default value are printed too, so every record of a type has the same keys.
+std::string ToJsonLine(const google::protobuf::Message& message);
+
+}  // namespace eodclear

@@ -1,0 +1,195 @@
+// eodclear: the end-of-day clearing batch. One binary, one subcommand per job; `--help` on each.
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "pipeline/cli/bench_command.h"
+#include "pipeline/cli/exit_codes.h"
+#include "pipeline/cli/run_command.h"
+#include "pipeline/cli/topic_io.h"
+#include "pipeline/kafka/dev_broker.h"
+
+#ifndef EODCLEAR_DEFAULT_REFDATA_DIR
+#define EODCLEAR_DEFAULT_REFDATA_DIR "ops/refdata"
+#endif
+
+namespace eodclear {
+namespace {
+
+int Code(ExitCode c) { return static_cast<int>(c); }
+
+int Report(std::string_view command, const Status& status) {
+  std::cerr << "eodclear " << command << ": " << status.ToString() << "\n";
+  return Code(ExitCodeFor(status));
+}
+
+// Splits "host:port" for the development broker.
+Status ParseListen(const std::string& listen, DevBrokerOptions* options) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen '" + listen + "' must be HOST:PORT");
+  }
+  options->host = listen.substr(0, colon);
+  try {
+    size_t used = 0;
+    options->port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--listen '" + listen + "': port is not a number");
+  }
+  return Status::Ok();
+}
+
+int BrokerCommand(const DevBrokerOptions& options) {
+  // Block the stop signals before any thread starts, then wait for one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto broker = DevBroker::Start(options);
+  if (!broker) return Report("broker", broker.error());
+  std::cout << "bootstrap.servers=" << (*broker)->bootstrap_servers() << std::endl;
+  std::cerr << "eodclear broker: development broker (in memory, this process only) with "
+            << options.partitions << " partitions per topic; stop with Ctrl-C or SIGTERM\n";
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "eodclear broker: stopping on signal " << sig << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace eodclear
+
+int main(int argc, char** argv) {
+  using namespace eodclear;
+  CLI::App app{"eodclear: end-of-day clearing for futures — ingest trades and quotes from Kafka, "
+               "keep positions in RocksDB, publish results to Kafka."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "eodclear 0.1.0");
+
+  std::string refdata_dir = EODCLEAR_DEFAULT_REFDATA_DIR;
+  std::vector<std::string> kafka_properties;
+
+  // run
+  RunCommandOptions run;
+  run.refdata_dir = refdata_dir;
+  auto* run_cmd = app.add_subcommand("run", "Run the end-of-day batch of one business date");
+  run_cmd->add_option("--date", run.date, "Business date to close, YYYY-MM-DD")->required();
+  run_cmd->add_option("--brokers", run.brokers, "Kafka bootstrap servers, host:port[,host:port]");
+  run_cmd->add_option("--state", run.state_dir,
+                      "State folder (RocksDB); default ./eodclear-state, or a temporary folder "
+                      "with --embedded");
+  run_cmd->add_option("--refdata", run.refdata_dir, "Reference data folder")->capture_default_str();
+  run_cmd->add_option("--kafka-property", run.kafka_properties,
+                      "librdkafka property name=value (repeatable), e.g. security.protocol=SSL");
+  run_cmd->add_option("--metrics-listen", run.metrics_listen,
+                      "Serve Prometheus /metrics on HOST:PORT while running, e.g. 127.0.0.1:9464");
+  run_cmd->add_flag("--embedded", run.embedded,
+                    "Start an in-process development broker and load --input into it first");
+  run_cmd->add_option("--input", run.input_dir,
+                      "With --embedded: folder of trades.csv, quotes.csv, reference_prices.csv");
+  run_cmd->add_option("--output", run.output_dir,
+                      "With --embedded: folder for <topic>.jsonl of each output topic "
+                      "(default ./eodclear-output)");
+  run_cmd->add_option("--embedded-partitions", run.embedded_partitions,
+                      "With --embedded: partitions per topic")->capture_default_str()->check(CLI::Range(1, 1000));
+  run_cmd->add_option("--batch-size", run.ingest.max_batch, "Most messages per state write")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  run_cmd->add_option("--progress-every", run.ingest.progress_every_messages,
+                      "Print ingest progress every N messages (0: once a second)")->capture_default_str();
+  run_cmd->add_option("--idle-timeout", run.ingest.idle_timeout_seconds,
+                      "Seconds without progress before the cut-off before giving up")
+      ->capture_default_str()->check(CLI::Range(1, 86400));
+  run_cmd->add_option("--transactional-id", run.publish.transactional_id,
+                      "Kafka transactional.id of the publisher (stable per instance)")->capture_default_str();
+
+  // broker
+  std::string listen = "127.0.0.1:0";
+  DevBrokerOptions broker;
+  auto* broker_cmd = app.add_subcommand(
+      "broker", "Run a development Kafka-protocol broker on loopback (in memory; for tests and trials)");
+  broker_cmd->add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")
+      ->capture_default_str();
+  broker_cmd->add_option("--partitions", broker.partitions, "Partitions of each topic")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  broker_cmd->add_option("--topic", broker.extra_topics, "Another topic to create (repeatable)");
+
+  // load
+  std::string brokers, topic, file, type_name;
+  bool skip_bad = false;
+  auto* load_cmd = app.add_subcommand("load", "Produce a CSV file of trades, quotes or reference prices to a topic");
+  load_cmd->add_option("--brokers", brokers, "Kafka bootstrap servers")->required();
+  load_cmd->add_option("--topic", topic, "Topic to produce to")->required();
+  load_cmd->add_option("--file", file, "CSV file with a header row (see README)")->required();
+  load_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
+  load_cmd->add_flag("--skip-bad", skip_bad, "Produce the good rows of a file that has malformed rows");
+  load_cmd->add_option("--kafka-property", kafka_properties, "librdkafka property name=value (repeatable)");
+
+  // dump
+  auto* dump_cmd = app.add_subcommand("dump", "Print every committed message of a topic as JSON lines");
+  dump_cmd->add_option("--brokers", brokers, "Kafka bootstrap servers")->required();
+  dump_cmd->add_option("--topic", topic, "Topic to read")->required();
+  dump_cmd->add_option("--type", type_name,
+                       "Message type when the topic name does not tell (Trade, Quote, "
+                       "ReferencePrice, Position, DeadLetter, EodRun)");
+  dump_cmd->add_option("--kafka-property", kafka_properties, "librdkafka property name=value (repeatable)");
+
+  // bench
+  BenchOptions bench;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "Measure ingest throughput (trades/s into RocksDB, exactly once) against a bare consumer");
+  bench_cmd->add_option("--trades", bench.trades, "Trades to produce")->capture_default_str();
+  bench_cmd->add_option("--partitions", bench.partitions, "Partitions of the trades topic")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  bench_cmd->add_option("--accounts", bench.accounts, "Distinct accounts")->capture_default_str();
+  bench_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : Code(ExitCode::kBadConfig);
+  }
+
+  if (run_cmd->parsed()) return Code(RunCommand(run));
+
+  if (broker_cmd->parsed()) {
+    if (Status s = ParseListen(listen, &broker); !s.ok()) return Report("broker", s);
+    return BrokerCommand(broker);
+  }
+
+  KafkaOptions kafka;
+  kafka.brokers = brokers;
+  if (Status s = ParseKafkaProperties(kafka_properties, &kafka); !s.ok()) return Report("load", s);
+
+  if (load_cmd->parsed()) {
+    auto products = ProductCatalog::Load((std::filesystem::path(refdata_dir) / "products.csv").string());
+    if (!products) return Report("load", products.error());
+    auto report = LoadCsvToTopic(kafka, topic, file, *products, skip_bad, std::cerr);
+    if (!report) return Report("load", report.error());
+    std::cerr << "eodclear load: " << report->produced << " messages produced to " << topic << " from "
+              << report->rows << " rows";
+    if (report->skipped > 0) std::cerr << " (" << report->skipped << " malformed rows skipped)";
+    std::cerr << "\n";
+    return Code(report->skipped > 0 ? ExitCode::kCompletedWithDataErrors : ExitCode::kSuccess);
+  }
+
+  if (dump_cmd->parsed()) {
+    auto prototype = MessageForTopic(topic, type_name);
+    if (!prototype) return Report("dump", prototype.error());
+    auto n = DumpTopic(kafka, topic, **prototype, std::cout);
+    if (!n) return Report("dump", n.error());
+    std::cerr << "eodclear dump: " << *n << " messages from " << topic << "\n";
+    return 0;
+  }
+
+  if (bench_cmd->parsed()) {
+    bench.refdata_dir = refdata_dir;
+    return Code(BenchCommand(bench));
+  }
+  return Code(ExitCode::kBadConfig);
+}

@@ -1,0 +1,175 @@
+#include "pipeline/cli/run_command.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <prometheus/exposer.h>
+
+#include "pipeline/cli/topic_io.h"
+#include "pipeline/kafka/dev_broker.h"
+#include "pipeline/metrics.h"
+#include "pipeline/runner/eod_runner.h"
+#include "storage/state_store.h"
+
+namespace eodclear {
+namespace {
+
+namespace fs = std::filesystem;
+
+ExitCode Fail(const Status& status) {
+  std::cerr << "eodclear run: " << status.ToString() << "\n";
+  return ExitCodeFor(status);
+}
+
+// A temporary state folder for an embedded run, removed when the run ends.
+class TempDir {
+ public:
+  static Result<TempDir> Make() {
+    std::string tmpl = (fs::temp_directory_path() / "eodclear-state-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      return Err(Status::Unavailable("cannot create a temporary state folder"));
+    }
+    return TempDir(tmpl);
+  }
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  TempDir(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+}  // namespace
+
+Status ParseKafkaProperties(const std::vector<std::string>& pairs, KafkaOptions* kafka) {
+  for (const auto& pair : pairs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--kafka-property '" + pair.substr(0, eq) +
+                                     "' must be name=value");
+    }
+    kafka->properties[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return Status::Ok();
+}
+
+ExitCode RunCommand(const RunCommandOptions& options) {
+  // Everything that can be checked is checked before any state or broker is touched.
+  auto date = Date::Parse(options.date);
+  if (!date) return Fail(date.error().WithContext("--date"));
+  auto products = ProductCatalog::Load((fs::path(options.refdata_dir) / "products.csv").string());
+  if (!products) return Fail(products.error().WithContext("reference data"));
+  KafkaOptions kafka;
+  kafka.brokers = options.brokers;
+  if (Status s = ParseKafkaProperties(options.kafka_properties, &kafka); !s.ok()) return Fail(s);
+  if (options.embedded) {
+    if (options.input_dir.empty()) return Fail(Status::InvalidArgument("--embedded needs --input DIR"));
+    if (!fs::is_directory(options.input_dir)) {
+      return Fail(Status::InvalidArgument("--input " + options.input_dir + " is not a folder"));
+    }
+  } else if (options.brokers.empty()) {
+    return Fail(Status::InvalidArgument("--brokers is required (or --embedded --input DIR)"));
+  }
+
+  Metrics metrics;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (!options.metrics_listen.empty()) {
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(options.metrics_listen);
+    } catch (const std::exception& e) {
+      return Fail(Status::InvalidArgument("--metrics-listen " + options.metrics_listen + ": " + e.what()));
+    }
+    exposer->RegisterCollectable(metrics.registry());
+    std::cerr << "eodclear run: metrics on http://" << options.metrics_listen << "/metrics\n";
+  }
+
+  std::unique_ptr<DevBroker> broker;
+  std::optional<TempDir> temp_state;
+  std::string state_dir = options.state_dir;
+  if (options.embedded) {
+    DevBrokerOptions bo;
+    bo.partitions = options.embedded_partitions;
+    auto started = DevBroker::Start(bo);
+    if (!started) return Fail(started.error());
+    broker = std::move(*started);
+    kafka.brokers = broker->bootstrap_servers();
+    std::cerr << "eodclear run: embedded broker at " << kafka.brokers << "\n";
+    struct Input {
+      const char* file;
+      const std::string& topic;
+    };
+    const std::string ref_topic = "reference-prices";
+    for (const Input& in : {Input{"trades.csv", options.ingest.trades_topic},
+                            Input{"quotes.csv", options.ingest.quotes_topic},
+                            Input{"reference_prices.csv", ref_topic}}) {
+      fs::path path = fs::path(options.input_dir) / in.file;
+      if (!fs::exists(path)) continue;
+      auto loaded = LoadCsvToTopic(kafka, in.topic, path.string(), *products, false, std::cerr);
+      if (!loaded) return Fail(loaded.error());
+      std::cerr << "eodclear run: loaded " << loaded->produced << " messages from " << path.string()
+                << " to " << in.topic << "\n";
+    }
+    if (state_dir.empty()) {
+      auto tmp = TempDir::Make();
+      if (!tmp) return Fail(tmp.error());
+      temp_state.emplace(std::move(*tmp));
+      state_dir = temp_state->path();
+    }
+  }
+  if (state_dir.empty()) state_dir = "eodclear-state";
+
+  StateStoreOptions so;
+  so.path = state_dir;
+  auto store = StateStore::Open(so);
+  if (!store) return Fail(store.error());
+
+  std::random_device rd;
+  uint64_t bits = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  RunContext ctx;
+  ctx.business_date = *date;
+  ctx.run_id = NewRunId(*date, bits);
+  ctx.store = store->get();
+  ctx.products = &*products;
+  ctx.metrics = &metrics;
+  ctx.progress = &std::cerr;
+
+  IngestStage ingest(options.ingest, kafka);
+  PublishStage publish(options.publish, kafka);
+  auto outcome = RunEndOfDay(ctx, {&ingest, &publish});
+  if (!outcome) return Fail(outcome.error());
+
+  if (options.embedded) {
+    std::string out_dir = options.output_dir.empty() ? "eodclear-output" : options.output_dir;
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) return Fail(Status::InvalidArgument("--output " + out_dir + ": " + ec.message()));
+    for (const std::string& topic : {options.publish.positions_topic, options.publish.dead_letters_topic,
+                                     options.publish.eod_runs_topic}) {
+      auto prototype = MessageForTopic(topic, "");
+      if (!prototype) return Fail(prototype.error());
+      fs::path path = fs::path(out_dir) / (topic + ".jsonl");
+      std::ofstream out(path);
+      auto n = DumpTopic(kafka, topic, **prototype, out);
+      if (!n) return Fail(n.error());
+      if (!out) return Fail(Status::Unavailable("writing " + path.string() + " failed"));
+      std::cerr << "eodclear run: wrote " << *n << " records to " << path.string() << "\n";
+    }
+  }
+
+  std::cout << "eodclear run: " << date->ToString() << " "
+            << (outcome->already_published ? "already published" : "published") << " by run "
+            << outcome->published_run_id << "; " << outcome->messages_consumed
+            << " messages consumed, " << outcome->messages_rejected << " to dead letters"
+            << std::endl;
+  return outcome->messages_rejected > 0 ? ExitCode::kCompletedWithDataErrors : ExitCode::kSuccess;
+}
+
+}  // namespace eodclear

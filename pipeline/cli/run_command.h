@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/cli/exit_codes.h"
+#include "stages/ingest/ingest_stage.h"
+#include "stages/publish/publish_stage.h"
+
+namespace eodclear {
+
+struct RunCommandOptions {
+  std::string date;
+  std::string brokers;
+  std::string state_dir;  // empty: ./eodclear-state, or a temporary folder with --embedded
+  std::string refdata_dir;
+  // "name=value" librdkafka properties passed through.
+  std::vector<std::string> kafka_properties;
+  std::string metrics_listen;  // "host:port"; empty: no /metrics endpoint
+  bool embedded = false;
+  std::string input_dir;   // --embedded: trades.csv, quotes.csv, reference_prices.csv
+  std::string output_dir;  // --embedded: <topic>.jsonl per output topic
+  int embedded_partitions = 3;
+  IngestOptions ingest;
+  PublishOptions publish;
+};
+
+// `eodclear run`: validates everything first (date, reference data, state folder), then runs the
+// business date's stages. Progress goes to stderr; a one-line summary to stdout.
+ExitCode RunCommand(const RunCommandOptions& options);
+
+// Parses "name=value" pairs into KafkaOptions properties; kInvalidArgument names a bad one.
+Status ParseKafkaProperties(const std::vector<std::string>& pairs, KafkaOptions* kafka);
+
+}  // namespace eodclear

@@ -1,0 +1,189 @@
+#include "pipeline/kafka/bounded_consumer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace eodclear {
+
+std::string_view ConsumedMessage::topic() const { return rd_kafka_topic_name(m_->rkt); }
+int32_t ConsumedMessage::partition() const { return m_->partition; }
+int64_t ConsumedMessage::offset() const { return m_->offset; }
+std::string_view ConsumedMessage::key() const {
+  return m_->key == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(m_->key), m_->key_len);
+}
+std::string_view ConsumedMessage::value() const {
+  return m_->payload == nullptr ? std::string_view()
+                                : std::string_view(static_cast<const char*>(m_->payload), m_->len);
+}
+
+MessageBatch::~MessageBatch() { Clear(); }
+
+void MessageBatch::Clear() {
+  for (auto* m : raw_) rd_kafka_message_destroy(m);
+  raw_.clear();
+  messages_.clear();
+}
+
+Result<std::unique_ptr<BoundedConsumer>> BoundedConsumer::Create(const Options& options) {
+  std::map<std::string, std::string> defaults = {
+      {"group.id", options.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // Never jump silently when an offset is gone: the caller checks low watermarks and stops.
+      {"auto.offset.reset", "error"},
+      {"enable.partition.eof", "true"},
+      {"isolation.level", options.read_committed ? "read_committed" : "read_uncommitted"},
+      {"fetch.max.bytes", "67108864"},
+      {"max.partition.fetch.bytes", "8388608"},
+      {"queued.min.messages", "200000"},
+      {"queued.max.messages.kbytes", "262144"},
+      {"fetch.wait.max.ms", "50"},
+      {"log_level", "3"},
+  };
+  EODCLEAR_ASSIGN_OR_RETURN(auto conf, MakeKafkaConf(options.kafka, defaults));
+  std::string err;
+  std::unique_ptr<BoundedConsumer> c(new BoundedConsumer());
+  c->options_ = options;
+  c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!c->consumer_) return Err(Status::InvalidArgument("creating Kafka consumer: " + err));
+  c->queue_ = rd_kafka_queue_get_consumer(c->consumer_->c_ptr());
+  return c;
+}
+
+BoundedConsumer::~BoundedConsumer() {
+  if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+  if (consumer_) consumer_->close();
+}
+
+Result<std::vector<int32_t>> BoundedConsumer::Partitions(const std::string& topic) {
+  std::string err;
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer_.get(), topic, nullptr, err));
+  if (!t) return Err(Status::InvalidArgument("topic " + topic + ": " + err));
+  RdKafka::Metadata* raw = nullptr;
+  EODCLEAR_RETURN_IF_ERROR(
+      FromKafka(consumer_->metadata(false, t.get(), &raw, 10000), "metadata of topic " + topic));
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  for (const auto* tm : *md->topics()) {
+    if (tm->topic() != topic) continue;
+    if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+      return Err(Status::NotFound("topic " + topic + " does not exist"));
+    }
+    EODCLEAR_RETURN_IF_ERROR(FromKafka(tm->err(), "metadata of topic " + topic));
+    std::vector<int32_t> ids;
+    for (const auto* pm : *tm->partitions()) ids.push_back(pm->id());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+  return Err(Status::NotFound("topic " + topic + " does not exist"));
+}
+
+Result<Watermarks> BoundedConsumer::QueryWatermarks(const std::string& topic, int32_t partition) {
+  Watermarks w;
+  EODCLEAR_RETURN_IF_ERROR(FromKafka(
+      consumer_->query_watermark_offsets(topic, partition, &w.low, &w.high, 10000),
+      "watermarks of " + topic + "[" + std::to_string(partition) + "]"));
+  return w;
+}
+
+Status BoundedConsumer::Assign(std::vector<PartitionRange> ranges) {
+  std::vector<RdKafka::TopicPartition*> tps;
+  end_.clear();
+  next_.clear();
+  complete_.clear();
+  remaining_ = 0;
+  for (const auto& r : ranges) {
+    auto key = std::make_pair(r.topic, r.partition);
+    end_[key] = r.end;
+    next_[key] = r.start;
+    complete_[key] = r.start >= r.end;
+    if (r.start < r.end) {
+      ++remaining_;
+      tps.push_back(RdKafka::TopicPartition::create(r.topic, r.partition, r.start));
+    }
+  }
+  RdKafka::ErrorCode code = consumer_->assign(tps);
+  RdKafka::TopicPartition::destroy(tps);
+  return FromKafka(code, "assigning partitions");
+}
+
+void BoundedConsumer::MarkComplete(const std::string& topic, int32_t partition) {
+  auto key = std::make_pair(topic, partition);
+  if (complete_[key]) return;
+  complete_[key] = true;
+  --remaining_;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
+  rd_kafka_pause_partitions(consumer_->c_ptr(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+Status BoundedConsumer::Poll(MessageBatch* batch) {
+  batch->Clear();
+  if (Done()) return Status::Ok();
+  std::vector<rd_kafka_message_t*> raw(options_.max_batch);
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, options_.poll_timeout_ms, raw.data(), raw.size());
+  if (n < 0) return FromKafka(static_cast<RdKafka::ErrorCode>(rd_kafka_last_error()), "consuming");
+  Status failure;
+  for (ssize_t i = 0; i < n; ++i) {
+    rd_kafka_message_t* m = raw[static_cast<size_t>(i)];
+    std::string topic = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
+    auto key = std::make_pair(topic, m->partition);
+    auto end_it = end_.find(key);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (end_it != end_.end()) {
+        int64_t& next = next_[key];
+        // The end of the log: everything below `m->offset` was read (control records included).
+        next = std::max(next, std::min(m->offset, end_it->second));
+        if (m->offset >= end_it->second) MarkComplete(topic, m->partition);
+      }
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string where = topic.empty() ? "consumer" : topic + "[" + std::to_string(m->partition) + "]";
+      if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+          m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+        if (failure.ok()) {
+          failure = Status::DataError(where + ": offset " + std::to_string(next_[key]) +
+                                      " is no longer on the broker (deleted by retention before it "
+                                      "was consumed): " + rd_kafka_message_errstr(m));
+        }
+      } else if (rd_kafka_fatal_error(consumer_->c_ptr(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (failure.ok()) {
+          failure = FromKafka(static_cast<RdKafka::ErrorCode>(m->err), where + ": fatal consumer error");
+        }
+      } else {
+        std::cerr << "eodclear: " << where << ": " << rd_kafka_message_errstr(m) << " (retrying)\n";
+      }
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    if (end_it == end_.end() || complete_[key] || m->offset < next_[key]) {
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    if (m->offset >= end_it->second) {
+      MarkComplete(topic, m->partition);
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    next_[key] = m->offset + 1;
+    if (next_[key] >= end_it->second) MarkComplete(topic, m->partition);
+    batch->raw_.push_back(m);
+    batch->messages_.emplace_back(m);
+  }
+  return failure;
+}
+
+void BoundedConsumer::CommitAsync() {
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (const auto& [key, offset] : next_) {
+    tps.push_back(RdKafka::TopicPartition::create(key.first, key.second, offset));
+  }
+  if (!tps.empty()) consumer_->commitAsync(tps);
+  RdKafka::TopicPartition::destroy(tps);
+}
+
+}  // namespace eodclear

@@ -1,0 +1,125 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "pipeline/core/status.h"
+#include "pipeline/kafka/kafka_options.h"
+
+struct rd_kafka_message_s;
+struct rd_kafka_queue_s;
+
+namespace eodclear {
+
+// The offsets a partition holds: [low, high). Messages below `low` were deleted by retention.
+struct Watermarks {
+  int64_t low = 0;
+  int64_t high = 0;
+};
+
+// A partition to read from `start` up to, not including, `end` (the cut-off).
+struct PartitionRange {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+// One consumed message. Views into it are valid while the owning MessageBatch lives.
+class ConsumedMessage {
+ public:
+  explicit ConsumedMessage(rd_kafka_message_s* m) : m_(m) {}
+  std::string_view topic() const;
+  int32_t partition() const;
+  int64_t offset() const;
+  std::string_view key() const;
+  std::string_view value() const;
+
+ private:
+  rd_kafka_message_s* m_;
+};
+
+// Messages of one Poll, in partition order per partition. Owns and frees them.
+class MessageBatch {
+ public:
+  MessageBatch() = default;
+  MessageBatch(const MessageBatch&) = delete;
+  MessageBatch& operator=(const MessageBatch&) = delete;
+  ~MessageBatch();
+  void Clear();
+  size_t size() const { return messages_.size(); }
+  bool empty() const { return messages_.empty(); }
+  const std::vector<ConsumedMessage>& messages() const { return messages_; }
+
+ private:
+  friend class BoundedConsumer;
+  std::vector<rd_kafka_message_s*> raw_;
+  std::vector<ConsumedMessage> messages_;
+};
+
+// Reads assigned partitions exactly over [start, end), in batches, and never past the cut-off:
+// consumers stop at watermarks captured at start, never "until quiet". Offsets are those the
+// caller stores with its state; the consumer group's committed offsets are written too (Commit),
+// but only so lag can be monitored.
+//
+// Not thread-safe: one thread polls.
+class BoundedConsumer {
+ public:
+  struct Options {
+    KafkaOptions kafka;
+    std::string group_id = "eodclear";
+    // read_committed skips records of aborted transactions on a real cluster.
+    bool read_committed = true;
+    // Longest single wait inside Poll, in milliseconds.
+    int poll_timeout_ms = 500;
+    // Largest number of messages one Poll returns.
+    size_t max_batch = 10000;
+  };
+
+  static Result<std::unique_ptr<BoundedConsumer>> Create(const Options& options);
+  BoundedConsumer(const BoundedConsumer&) = delete;
+  BoundedConsumer& operator=(const BoundedConsumer&) = delete;
+  ~BoundedConsumer();
+
+  // Partition ids of `topic`; kNotFound when the cluster does not know the topic.
+  Result<std::vector<int32_t>> Partitions(const std::string& topic);
+  Result<Watermarks> QueryWatermarks(const std::string& topic, int32_t partition);
+
+  // Starts reading `ranges`. Ranges with start >= end are complete from the outset.
+  Status Assign(std::vector<PartitionRange> ranges);
+
+  // Fills `batch` with the next messages below their partition's cut-off (possibly none within
+  // the timeout). Fails on a fatal consumer error or when a partition reports its offset out of
+  // range (messages were deleted before they were read).
+  Status Poll(MessageBatch* batch);
+
+  // True when every assigned partition has been read up to its cut-off.
+  bool Done() const { return remaining_ == 0; }
+
+  // Next offset to read of each assigned partition, as reached so far.
+  const std::map<std::pair<std::string, int32_t>, int64_t>& positions() const { return next_; }
+
+  // Commits positions() to the consumer group, asynchronously (monitoring only).
+  void CommitAsync();
+
+ private:
+  BoundedConsumer() = default;
+  void MarkComplete(const std::string& topic, int32_t partition);
+
+  Options options_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  rd_kafka_queue_s* queue_ = nullptr;
+  std::map<std::pair<std::string, int32_t>, int64_t> end_;
+  std::map<std::pair<std::string, int32_t>, int64_t> next_;
+  std::map<std::pair<std::string, int32_t>, bool> complete_;
+  size_t remaining_ = 0;
+};
+
+}  // namespace eodclear

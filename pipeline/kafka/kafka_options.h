@@ -1,0 +1,32 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "pipeline/core/status.h"
+
+namespace eodclear {
+
+// How eodclear reaches Kafka. Loaded from the command line and the config file in one place.
+struct KafkaOptions {
+  // bootstrap.servers, "host:port[,host:port...]".
+  std::string brokers;
+  // Further librdkafka properties passed through verbatim (security.protocol, sasl.*, ssl.*,
+  // timeouts...). They override eodclear's defaults; a property librdkafka rejects fails the run.
+  std::map<std::string, std::string> properties;
+};
+
+// Builds a librdkafka global configuration: `defaults` first, then options.properties, then
+// bootstrap.servers. A rejected property fails with kInvalidArgument naming it (never its value,
+// which may be a secret).
+Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
+    const KafkaOptions& options, const std::map<std::string, std::string>& defaults);
+
+// Converts a librdkafka error code to Status: transport, timeout and leader errors are kUnavailable
+// (the run may be retried); everything else is kInternal. `what` says what was being done.
+Status FromKafka(RdKafka::ErrorCode code, std::string_view what);
+
+}  // namespace eodclear

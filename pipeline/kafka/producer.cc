@@ -1,0 +1,101 @@
+#include "pipeline/kafka/producer.h"
+
+#include <thread>
+
+namespace eodclear {
+
+void Producer::DeliveryReports::dr_cb(RdKafka::Message& message) {
+  if (message.err() == RdKafka::ERR_NO_ERROR) {
+    owner_->delivered_.fetch_add(1);
+    return;
+  }
+  owner_->failed_.fetch_add(1);
+  std::lock_guard<std::mutex> lock(owner_->first_failure_mu_);
+  if (owner_->first_failure_.empty()) {
+    owner_->first_failure_ = message.topic_name() + "[" + std::to_string(message.partition()) +
+                             "]: " + message.errstr();
+  }
+}
+
+Result<std::unique_ptr<Producer>> Producer::Create(const Options& options) {
+  std::map<std::string, std::string> defaults = {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "5"},
+      {"batch.num.messages", "10000"},
+      {"queue.buffering.max.messages", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+      {"compression.type", "none"},
+      {"log_level", "3"},
+  };
+  if (options.transactional_id) {
+    defaults["transactional.id"] = *options.transactional_id;
+    defaults["transaction.timeout.ms"] = "120000";
+  }
+  EODCLEAR_ASSIGN_OR_RETURN(auto conf, MakeKafkaConf(options.kafka, defaults));
+  std::unique_ptr<Producer> p(new Producer());
+  p->options_ = options;
+  std::string err;
+  if (conf->set("dr_cb", &p->reports_, err) != RdKafka::Conf::CONF_OK) {
+    return Err(Status::Internal("setting the delivery report callback: " + err));
+  }
+  p->producer_.reset(RdKafka::Producer::create(conf.get(), err));
+  if (!p->producer_) return Err(Status::InvalidArgument("creating Kafka producer: " + err));
+  return p;
+}
+
+Producer::~Producer() {
+  if (producer_) producer_->flush(options_.timeout_ms);
+}
+
+Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value) {
+  while (true) {
+    RdKafka::ErrorCode code = producer_->produce(
+        std::string(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+    if (code == RdKafka::ERR__QUEUE_FULL) {
+      producer_->poll(100);
+      continue;
+    }
+    producer_->poll(0);
+    return FromKafka(code, "producing to " + std::string(topic));
+  }
+}
+
+Status Producer::Flush() {
+  RdKafka::ErrorCode code = producer_->flush(options_.timeout_ms);
+  if (code == RdKafka::ERR__TIMED_OUT || producer_->outq_len() > 0) {
+    return Status::Unavailable("producer flush timed out with " +
+                               std::to_string(producer_->outq_len()) + " messages undelivered");
+  }
+  EODCLEAR_RETURN_IF_ERROR(FromKafka(code, "flushing producer"));
+  if (failed_.load() > 0) {
+    std::lock_guard<std::mutex> lock(first_failure_mu_);
+    return Status::Unavailable(std::to_string(failed_.load()) + " messages were not delivered; first: " +
+                               first_failure_);
+  }
+  return Status::Ok();
+}
+
+Status Producer::FromTxnError(RdKafka::Error* error, std::string_view what) {
+  if (error == nullptr) return Status::Ok();
+  std::unique_ptr<RdKafka::Error> owned(error);
+  std::string msg = std::string(what) + ": " + error->str();
+  if (error->is_fatal()) return Status::Internal(msg + " (fatal)");
+  return Status::Unavailable(msg);
+}
+
+Status Producer::InitTransactions() {
+  return FromTxnError(producer_->init_transactions(options_.timeout_ms), "initialising transactions");
+}
+Status Producer::BeginTransaction() {
+  return FromTxnError(producer_->begin_transaction(), "beginning transaction");
+}
+Status Producer::CommitTransaction() {
+  return FromTxnError(producer_->commit_transaction(options_.timeout_ms), "committing transaction");
+}
+Status Producer::AbortTransaction() {
+  return FromTxnError(producer_->abort_transaction(options_.timeout_ms), "aborting transaction");
+}
+
+}  // namespace eodclear

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "pipeline/core/status.h"
+#include "pipeline/kafka/kafka_options.h"
+
+namespace eodclear {
+
+// A Kafka producer that knows when it is done: a message counts only once its delivery report
+// came back without error, and Flush() fails unless every produced message was delivered.
+// Idempotent always (acks=all); transactional when given a transactional id.
+//
+// Not thread-safe: one thread produces.
+class Producer {
+ public:
+  struct Options {
+    KafkaOptions kafka;
+    // Set for a transactional producer; one id per logical publisher, stable across restarts,
+    // so a restarted run fences (on Kafka) the transaction its crashed predecessor left open.
+    std::optional<std::string> transactional_id;
+    // How long a transactional call or a flush may take, in milliseconds.
+    int timeout_ms = 60000;
+  };
+
+  static Result<std::unique_ptr<Producer>> Create(const Options& options);
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+  ~Producer();
+
+  // Queues one message (key and value are copied). Waits while the local queue is full.
+  Status Produce(std::string_view topic, std::string_view key, std::string_view value);
+
+  // Waits until every queued message has its delivery report; fails if any delivery failed.
+  Status Flush();
+
+  // Messages delivered successfully so far.
+  int64_t delivered() const { return delivered_.load(); }
+
+  // Transactions (transactional producers only). A failed transactional call returns kUnavailable
+  // when retrying the whole run may succeed, kInternal when the producer is fatally fenced.
+  Status InitTransactions();
+  Status BeginTransaction();
+  Status CommitTransaction();
+  Status AbortTransaction();
+
+ private:
+  class DeliveryReports : public RdKafka::DeliveryReportCb {
+   public:
+    explicit DeliveryReports(Producer* owner) : owner_(owner) {}
+    void dr_cb(RdKafka::Message& message) override;
+
+   private:
+    Producer* owner_;
+  };
+
+  Producer() : reports_(this) {}
+  Status FromTxnError(RdKafka::Error* error, std::string_view what);
+
+  Options options_;
+  DeliveryReports reports_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::atomic<int64_t> delivered_{0};
+  std::atomic<int64_t> failed_{0};
+  std::mutex first_failure_mu_;
+  std::string first_failure_;
+};
+
+}  // namespace eodclear

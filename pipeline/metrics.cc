@@ -1,0 +1,48 @@
+#include "pipeline/metrics.h"
+
+namespace eodclear {
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      consumed_(prometheus::BuildCounter()
+                    .Name("eodclear_messages_consumed_total")
+                    .Help("Input messages consumed up to the run's cut-off")
+                    .Register(*registry_)),
+      rejected_(prometheus::BuildCounter()
+                    .Name("eodclear_messages_rejected_total")
+                    .Help("Input messages sent to the dead-letter topic, by reason")
+                    .Register(*registry_)),
+      published_(prometheus::BuildCounter()
+                     .Name("eodclear_records_published_total")
+                     .Help("Output records whose delivery the broker confirmed")
+                     .Register(*registry_)),
+      stage_seconds_(prometheus::BuildGauge()
+                         .Name("eodclear_stage_duration_seconds")
+                         .Help("Wall-clock duration of each stage of the last run")
+                         .Register(*registry_)),
+      lag_(prometheus::BuildGauge()
+               .Name("eodclear_consumer_lag_messages")
+               .Help("Messages between the stored offset and the high watermark at the cut-off")
+               .Register(*registry_)) {}
+
+prometheus::Counter& Metrics::Consumed(std::string_view topic) {
+  return consumed_.Add({{"topic", std::string(topic)}});
+}
+
+prometheus::Counter& Metrics::Rejected(std::string_view topic, std::string_view reason) {
+  return rejected_.Add({{"topic", std::string(topic)}, {"reason", std::string(reason)}});
+}
+
+prometheus::Counter& Metrics::Published(std::string_view topic) {
+  return published_.Add({{"topic", std::string(topic)}});
+}
+
+void Metrics::SetStageSeconds(std::string_view stage, double seconds) {
+  stage_seconds_.Add({{"stage", std::string(stage)}}).Set(seconds);
+}
+
+void Metrics::SetLagAtCutoff(std::string_view topic, int partition, double messages) {
+  lag_.Add({{"topic", std::string(topic)}, {"partition", std::to_string(partition)}}).Set(messages);
+}
+
+}  // namespace eodclear

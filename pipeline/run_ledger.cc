@@ -1,0 +1,77 @@
+#include "pipeline/run_ledger.h"
+
+#include <algorithm>
+
+#include "storage/keys.h"
+#include "storage/state_store.h"
+
+namespace eodclear {
+
+Result<RunLedger> RunLedger::Load(StateStore* store, Date date) {
+  RunLedger ledger;
+  ledger.date_ = date;
+  EODCLEAR_ASSIGN_OR_RETURN(auto value, store->Get(StateCf::kRuns, keys::RunKey(date)));
+  if (value && !ledger.state_.ParseFromString(*value)) {
+    return Err(Status::Internal("run state of " + date.ToString() + " is corrupt"));
+  }
+  return ledger;
+}
+
+bool RunLedger::IsCompleted(std::string_view stage) const {
+  const auto& done = state_.completed_stages();
+  return std::find(done.begin(), done.end(), stage) != done.end();
+}
+
+void RunLedger::MarkCompleted(std::string_view stage, double seconds) {
+  if (!IsCompleted(stage)) state_.add_completed_stages(std::string(stage));
+  (*state_.mutable_stage_seconds())[std::string(stage)] = seconds;
+}
+
+Status RunLedger::Stage(rocksdb::WriteBatch* batch, StateStore* store) const {
+  return StateStore::FromRocks(
+      batch->Put(store->cf(StateCf::kRuns), keys::RunKey(date_), state_.SerializeAsString()),
+      "staging run state");
+}
+
+Result<std::optional<Date>> RunLedger::LastClosedDate(StateStore* store) {
+  auto it = store->NewIterator(StateCf::kRuns);
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    eodclear::state::v1::RunState s;
+    if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Err(Status::Internal("run state is corrupt"));
+    }
+    if (!s.published_run_id().empty()) {
+      EODCLEAR_ASSIGN_OR_RETURN(Date d, keys::ParseRunKey(std::string_view(it->key().data(), it->key().size())));
+      return std::optional<Date>(d);
+    }
+  }
+  EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
+  return std::optional<Date>();
+}
+
+Result<std::optional<Date>> RunLedger::IncompleteBefore(StateStore* store, Date date) {
+  std::optional<Date> found;
+  Status bad;
+  EODCLEAR_RETURN_IF_ERROR(store->ScanPrefix(StateCf::kRuns, "", [&](std::string_view k, std::string_view v) {
+    auto d = keys::ParseRunKey(k);
+    if (!d) {
+      bad = d.error();
+      return false;
+    }
+    if (!(*d < date)) return false;
+    eodclear::state::v1::RunState s;
+    if (!s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("run state of " + d->ToString() + " is corrupt");
+      return false;
+    }
+    if (s.published_run_id().empty()) {
+      found = *d;
+      return false;
+    }
+    return true;
+  }));
+  EODCLEAR_RETURN_IF_ERROR(bad);
+  return found;
+}
+
+}  // namespace eodclear

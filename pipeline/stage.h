@@ -1,0 +1,44 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include "pipeline/core/civil_time.h"
+#include "pipeline/core/status.h"
+
+namespace eodclear {
+
+class StateStore;
+class ProductCatalog;
+class Metrics;
+class RunLedger;
+
+// What every stage of a run is given. Owned by the runner; stages never keep it.
+struct RunContext {
+  // The business date being closed; stages never ask the clock.
+  Date business_date;
+  // This attempt's run id, carried by every record it publishes.
+  std::string run_id;
+  StateStore* store = nullptr;
+  const ProductCatalog* products = nullptr;
+  Metrics* metrics = nullptr;
+  // The date's run state; a stage adds its checkpoint to its last WriteBatch through it.
+  RunLedger* ledger = nullptr;
+  // Progress lines for operators ("ingest: 120000/500000 messages"); never null.
+  std::ostream* progress = nullptr;
+};
+
+// One step of the end-of-day batch. A stage reads what earlier stages stored, and writes its outputs
+// and its completion checkpoint (RunLedger::MarkCompleted) in one WriteBatch, so a crashed run
+// resumes after the last completed stage. Stages never call each other.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  // Stable name, persisted in checkpoints: do not rename.
+  virtual std::string_view name() const = 0;
+  // Runs the stage for ctx.business_date. On error nothing after the last written batch is kept.
+  virtual Status Run(RunContext& ctx) = 0;
+};
+
+}  // namespace eodclear

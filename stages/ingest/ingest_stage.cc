@@ -1,0 +1,479 @@
+#include "stages/ingest/ingest_stage.h"
+
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <unordered_set>
+
+#include <rocksdb/write_batch.h>
+
+#include "clearing/v1/dead_letter.pb.h"
+#include "clearing/v1/quote.pb.h"
+#include "clearing/v1/trade.pb.h"
+#include "eodclear/state/v1/state.pb.h"
+#include "pipeline/kafka/bounded_consumer.h"
+#include "pipeline/metrics.h"
+#include "pipeline/run_ledger.h"
+#include "stages/ingest/input_rules.h"
+#include "stages/ingest/position_book.h"
+#include "storage/keys.h"
+#include "storage/state_store.h"
+
+namespace eodclear {
+namespace {
+
+using clearing::v1::DeadLetter;
+using Clock = std::chrono::steady_clock;
+namespace state = eodclear::state::v1;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+Result<Decimal> ParseStoredDecimal(const std::string& text, std::string_view what) {
+  if (text.empty()) return Decimal();
+  auto d = Decimal::Parse(text);
+  if (!d) return Err(Status::Internal("stored " + std::string(what) + " is corrupt: " + d.error().message()));
+  return d;
+}
+
+// Everything one run of the ingest stage holds in memory, and the batch being built.
+class IngestRun {
+ public:
+  IngestRun(const IngestOptions& options, RunContext& ctx)
+      : options_(options), ctx_(ctx), date_(ctx.business_date), book_(ctx.business_date) {}
+
+  Status LoadState();
+  Status ApplyPendingTrades();
+  Status ConsumeToCutoff(BoundedConsumer* consumer, size_t total);
+  // Marks the stage completed, in the same batch as its last changes, synced.
+  Status Finish(double seconds);
+
+ private:
+  void HandleMessage(const ConsumedMessage& m);
+  void HandleTrade(const ConsumedMessage& m);
+  void HandleQuote(const ConsumedMessage& m);
+  void ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition& source);
+  void DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason, std::string detail);
+  // Writes the batch built so far, with `offsets`, and resets it.
+  Status Commit(const std::map<std::pair<std::string, int32_t>, int64_t>& offsets, bool sync);
+  void Progress(size_t consumed_so_far, size_t total, bool force);
+
+  const IngestOptions& options_;
+  RunContext& ctx_;
+  Date date_;
+  PositionBook book_;
+  std::optional<Date> last_closed_;
+  std::unordered_set<std::string> trade_ids_;
+  std::map<std::string, state::QuoteState> quotes_;
+  std::unordered_set<std::string> dirty_quotes_;
+
+  // The batch being built.
+  rocksdb::WriteBatch batch_;
+  std::map<std::string, std::pair<keys::SourcePosition, state::TradePrintBlock>> prints_;
+  std::map<Date, std::pair<keys::SourcePosition, state::TradeIdBlock>> ids_;
+  std::map<std::pair<std::string, std::string>, int64_t> batch_rejects_;  // (topic, reason)
+  std::map<std::string, int64_t> batch_consumed_;                         // topic
+  clearing::v1::Trade trade_msg_;
+  clearing::v1::Quote quote_msg_;
+
+  Clock::time_point started_ = Clock::now();
+  Clock::time_point last_progress_ = Clock::now();
+  size_t last_progress_count_ = 0;
+};
+
+Status IngestRun::LoadState() {
+  EODCLEAR_ASSIGN_OR_RETURN(last_closed_, RunLedger::LastClosedDate(ctx_.store));
+  Status bad;
+  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kTradeIds, "", [&](std::string_view, std::string_view v) {
+    state::TradeIdBlock block;
+    if (!block.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("a trade id block is corrupt");
+      return false;
+    }
+    for (auto& id : *block.mutable_trade_ids()) trade_ids_.insert(std::move(id));
+    return true;
+  }));
+  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
+    auto key = keys::ParsePositionKey(k);
+    state::PositionState s;
+    if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("a position record is corrupt");
+      return false;
+    }
+    PositionEntry e;
+    e.firm = key->firm;
+    e.account = key->account;
+    e.contract = key->contract;
+    e.net = s.net_quantity();
+    auto day = Date::Parse(s.activity_date());
+    auto bv = ParseStoredDecimal(s.buy_value(), "buy value");
+    auto sv = ParseStoredDecimal(s.sell_value(), "sell value");
+    if (!day || !bv || !sv) {
+      bad = Status::Internal("position record of " + e.account + " " + e.contract + " is corrupt");
+      return false;
+    }
+    e.activity_date = *day;
+    e.bought = s.bought();
+    e.sold = s.sold();
+    e.buy_value = *bv;
+    e.sell_value = *sv;
+    book_.LoadPosition(std::move(e));
+    return true;
+  }));
+  EODCLEAR_RETURN_IF_ERROR(bad);
+  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kContractDays, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
+    auto key = keys::ParseContractDayKey(k);
+    state::ContractDayStats s;
+    if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("a contract statistics record is corrupt");
+      return false;
+    }
+    ContractDayEntry e;
+    e.contract = key->contract;
+    e.trade_count = s.trade_count();
+    e.volume = s.volume();
+    auto turnover = ParseStoredDecimal(s.turnover(), "turnover");
+    auto open = ParseStoredDecimal(s.open_price(), "open");
+    auto high = ParseStoredDecimal(s.high_price(), "high");
+    auto low = ParseStoredDecimal(s.low_price(), "low");
+    auto last = ParseStoredDecimal(s.last_price(), "last");
+    auto first_time = ZonedTime::Parse(s.first_trade_time());
+    auto last_time = ZonedTime::Parse(s.last_trade_time());
+    if (!turnover || !open || !high || !low || !last || !first_time || !last_time) {
+      bad = Status::Internal("contract statistics of " + e.contract + " are corrupt");
+      return false;
+    }
+    e.turnover = *turnover;
+    e.open = *open;
+    e.high = *high;
+    e.low = *low;
+    e.last = *last;
+    e.first_time = *first_time;
+    e.last_time = *last_time;
+    book_.LoadContractDay(std::move(e));
+    return true;
+  }));
+  EODCLEAR_RETURN_IF_ERROR(bad);
+  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kQuotes, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
+    auto key = keys::ParseContractDayKey(k);
+    state::QuoteState q;
+    if (!key || !q.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("a quote record is corrupt");
+      return false;
+    }
+    quotes_[key->contract] = std::move(q);
+    return true;
+  }));
+  return bad;
+}
+
+Status IngestRun::ApplyPendingTrades() {
+  // Trades held for a trade date up to the business date: apply them, delete them, one batch.
+  Status bad;
+  size_t applied = 0;
+  auto it = ctx_.store->NewIterator(StateCf::kPendingTrades);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    auto key = keys::ParseDatedSourceKey(k);
+    if (!key) return key.error();
+    if (date_ < key->date) break;
+    clearing::v1::Trade t;
+    if (!t.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Status::Internal("a pending trade is corrupt");
+    }
+    auto valid = ValidateTrade(t, *ctx_.products);
+    if (auto* rejection = std::get_if<Rejection>(&valid)) {
+      // Reference data changed since the trade was held: it goes to dead letters now.
+      DeadLetter dl;
+      dl.set_business_date(date_.ToString());
+      dl.set_source_topic(key->source.topic);
+      dl.set_partition(key->source.partition);
+      dl.set_offset(key->source.offset);
+      dl.set_reason(rejection->reason);
+      dl.set_detail(rejection->detail);
+      dl.set_original_value(std::string(it->value().data(), it->value().size()));
+      batch_.Put(ctx_.store->cf(StateCf::kDeadLetters), keys::DatedSourceKey(date_, key->source),
+                 dl.SerializeAsString());
+      ++batch_rejects_[{key->source.topic, DeadLetter::Reason_Name(rejection->reason)}];
+    } else {
+      ApplyValidTrade(std::get<ValidTrade>(valid), key->source);
+      ++applied;
+    }
+    batch_.Delete(ctx_.store->cf(StateCf::kPendingTrades), k);
+  }
+  EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
+  if (applied > 0) *ctx_.progress << "ingest: applied " << applied << " trades held for " << date_.ToString() << "\n";
+  return Commit({}, /*sync=*/false);
+}
+
+void IngestRun::ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition& source) {
+  book_.ApplyTrade(t);
+  auto& [first, block] = prints_[t.contract];
+  if (block.trades_size() == 0) first = source;
+  auto* print = block.add_trades();
+  print->set_trade_id(t.trade_id);
+  print->set_exec_time_unix_nanos(t.exec_time.unix_nanos);
+  print->set_exec_time(t.exec_time.ToString());
+  print->set_price(t.price.ToString());
+  print->set_quantity(t.quantity);
+}
+
+void IngestRun::DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason, std::string detail) {
+  DeadLetter dl;
+  dl.set_business_date(date_.ToString());
+  dl.set_source_topic(std::string(m.topic()));
+  dl.set_partition(m.partition());
+  dl.set_offset(m.offset());
+  dl.set_reason(reason);
+  dl.set_detail(std::move(detail));
+  dl.set_original_key(std::string(m.key()));
+  dl.set_original_value(std::string(m.value()));
+  keys::SourcePosition source{std::string(m.topic()), m.partition(), m.offset()};
+  batch_.Put(ctx_.store->cf(StateCf::kDeadLetters), keys::DatedSourceKey(date_, source),
+             dl.SerializeAsString());
+  ++batch_rejects_[{std::string(m.topic()), DeadLetter::Reason_Name(reason)}];
+}
+
+void IngestRun::HandleTrade(const ConsumedMessage& m) {
+  std::string_view value = m.value();
+  if (value.empty() || !trade_msg_.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    DeadLetterOf(m, DeadLetter::UNDECODABLE,
+                 value.empty() ? "empty message" : "not a clearing.v1.Trade protobuf");
+    return;
+  }
+  auto valid = ValidateTrade(trade_msg_, *ctx_.products);
+  if (auto* rejection = std::get_if<Rejection>(&valid)) {
+    DeadLetterOf(m, rejection->reason, std::move(rejection->detail));
+    return;
+  }
+  ValidTrade& t = std::get<ValidTrade>(valid);
+  if (trade_ids_.contains(t.trade_id)) {
+    DeadLetterOf(m, DeadLetter::DUPLICATE_TRADE_ID, "trade id " + t.trade_id + " was already applied");
+    return;
+  }
+  if (last_closed_ && !(*last_closed_ < t.trade_date)) {
+    DeadLetterOf(m, DeadLetter::TRADE_DATE_CLOSED,
+                 "trade date " + t.trade_date.ToString() + " was closed by the run of " +
+                     last_closed_->ToString());
+    return;
+  }
+  trade_ids_.insert(t.trade_id);
+  keys::SourcePosition source{std::string(m.topic()), m.partition(), m.offset()};
+  auto& [first, ids] = ids_[t.trade_date];
+  if (ids.trade_ids_size() == 0) first = source;
+  ids.add_trade_ids(t.trade_id);
+  if (date_ < t.trade_date) {
+    // Kept for its own date: not applied and not rejected.
+    batch_.Put(ctx_.store->cf(StateCf::kPendingTrades), keys::DatedSourceKey(t.trade_date, source),
+               rocksdb::Slice(value.data(), value.size()));
+    return;
+  }
+  ApplyValidTrade(t, source);
+}
+
+void IngestRun::HandleQuote(const ConsumedMessage& m) {
+  std::string_view value = m.value();
+  if (value.empty() || !quote_msg_.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    DeadLetterOf(m, DeadLetter::UNDECODABLE,
+                 value.empty() ? "empty message" : "not a clearing.v1.Quote protobuf");
+    return;
+  }
+  auto valid = ValidateQuote(quote_msg_, *ctx_.products);
+  if (auto* rejection = std::get_if<Rejection>(&valid)) {
+    DeadLetterOf(m, rejection->reason, std::move(rejection->detail));
+    return;
+  }
+  const ValidQuote& q = std::get<ValidQuote>(valid);
+  auto it = quotes_.find(q.contract);
+  // Latest by quote time; at equal times the later message wins.
+  if (it != quotes_.end() && q.time.unix_nanos < it->second.time_unix_nanos()) return;
+  state::QuoteState& s = quotes_[q.contract];
+  s.set_time(q.time.ToString());
+  s.set_time_unix_nanos(q.time.unix_nanos);
+  s.set_bid(q.has_bid ? q.bid.ToString() : "");
+  s.set_bid_size(q.bid_size);
+  s.set_ask(q.has_ask ? q.ask.ToString() : "");
+  s.set_ask_size(q.ask_size);
+  dirty_quotes_.insert(q.contract);
+}
+
+void IngestRun::HandleMessage(const ConsumedMessage& m) {
+  ++batch_consumed_[std::string(m.topic())];
+  if (m.topic() == options_.trades_topic) {
+    HandleTrade(m);
+  } else {
+    HandleQuote(m);
+  }
+}
+
+Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t>& offsets, bool sync) {
+  StateStore* store = ctx_.store;
+  for (const PositionEntry* e : book_.TakeDirtyPositions()) {
+    state::PositionState s;
+    s.set_net_quantity(e->net);
+    s.set_activity_date(e->activity_date.ToString());
+    s.set_bought(e->bought);
+    s.set_sold(e->sold);
+    s.set_buy_value(e->buy_value.ToString());
+    s.set_sell_value(e->sell_value.ToString());
+    batch_.Put(store->cf(StateCf::kPositions), keys::PositionKey(e->firm, e->account, e->contract),
+               s.SerializeAsString());
+  }
+  for (const ContractDayEntry* e : book_.TakeDirtyContractDays()) {
+    state::ContractDayStats s;
+    s.set_trade_count(e->trade_count);
+    s.set_volume(e->volume);
+    s.set_turnover(e->turnover.ToString());
+    s.set_open_price(e->open.ToString());
+    s.set_high_price(e->high.ToString());
+    s.set_low_price(e->low.ToString());
+    s.set_last_price(e->last.ToString());
+    s.set_first_trade_time(e->first_time.ToString());
+    s.set_last_trade_time(e->last_time.ToString());
+    batch_.Put(store->cf(StateCf::kContractDays), keys::ContractDayKey(date_, e->contract),
+               s.SerializeAsString());
+  }
+  for (const auto& contract : dirty_quotes_) {
+    batch_.Put(store->cf(StateCf::kQuotes), keys::ContractDayKey(date_, contract),
+               quotes_[contract].SerializeAsString());
+  }
+  dirty_quotes_.clear();
+  for (const auto& [contract, entry] : prints_) {
+    batch_.Put(store->cf(StateCf::kDayTrades), keys::DayTradesKey(date_, contract, entry.first),
+               entry.second.SerializeAsString());
+  }
+  prints_.clear();
+  for (const auto& [trade_date, entry] : ids_) {
+    batch_.Put(store->cf(StateCf::kTradeIds), keys::DatedSourceKey(trade_date, entry.first),
+               entry.second.SerializeAsString());
+  }
+  ids_.clear();
+  for (const auto& [tp, next] : offsets) {
+    batch_.Put(store->cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second), keys::EncodeOffset(next));
+  }
+  int64_t consumed = 0, rejected = 0;
+  for (const auto& [topic, n] : batch_consumed_) consumed += n;
+  for (const auto& [key, n] : batch_rejects_) rejected += n;
+  auto* rs = ctx_.ledger->mutable_state();
+  rs->set_messages_consumed(rs->messages_consumed() + consumed);
+  rs->set_messages_rejected(rs->messages_rejected() + rejected);
+  EODCLEAR_RETURN_IF_ERROR(ctx_.ledger->Stage(&batch_, store));
+  EODCLEAR_RETURN_IF_ERROR(store->Write(&batch_, sync));
+  batch_.Clear();
+  for (const auto& [topic, n] : batch_consumed_) ctx_.metrics->Consumed(topic).Increment(static_cast<double>(n));
+  for (const auto& [key, n] : batch_rejects_) {
+    ctx_.metrics->Rejected(key.first, key.second).Increment(static_cast<double>(n));
+  }
+  batch_consumed_.clear();
+  batch_rejects_.clear();
+  return Status::Ok();
+}
+
+void IngestRun::Progress(size_t done, size_t total, bool force) {
+  bool due = options_.progress_every_messages > 0
+                 ? done - last_progress_count_ >= options_.progress_every_messages
+                 : SecondsSince(last_progress_) >= 1.0;
+  if (!force && !due) return;
+  double secs = SecondsSince(started_);
+  *ctx_.progress << "ingest: " << done << "/" << total << " messages";
+  if (total > 0) *ctx_.progress << " (" << (100 * done / total) << "%)";
+  if (secs > 0) *ctx_.progress << ", " << static_cast<int64_t>(static_cast<double>(done) / secs) << " msg/s";
+  *ctx_.progress << std::endl;
+  last_progress_ = Clock::now();
+  last_progress_count_ = done;
+}
+
+Status IngestRun::ConsumeToCutoff(BoundedConsumer* consumer, size_t total) {
+  MessageBatch batch;
+  size_t done = 0;
+  Clock::time_point last_activity = Clock::now();
+  auto last_positions = consumer->positions();
+  Progress(0, total, /*force=*/true);
+  while (!consumer->Done()) {
+    EODCLEAR_RETURN_IF_ERROR(consumer->Poll(&batch));
+    for (const ConsumedMessage& m : batch.messages()) HandleMessage(m);
+    done += batch.size();
+    if (batch.empty() && consumer->positions() == last_positions) {
+      if (SecondsSince(last_activity) > options_.idle_timeout_seconds) {
+        std::string waiting;
+        for (const auto& [tp, next] : consumer->positions()) {
+          waiting += " " + tp.first + "[" + std::to_string(tp.second) + "]@" + std::to_string(next);
+        }
+        return Status::Unavailable("no message for " + std::to_string(options_.idle_timeout_seconds) +
+                                   "s before the cut-off was reached; positions:" + waiting);
+      }
+      continue;
+    }
+    last_activity = Clock::now();
+    last_positions = consumer->positions();
+    EODCLEAR_RETURN_IF_ERROR(Commit(consumer->positions(), /*sync=*/false));
+    consumer->CommitAsync();
+    Progress(done, total, /*force=*/false);
+  }
+  Progress(done, total, /*force=*/true);
+  return Status::Ok();
+}
+
+Status IngestRun::Finish(double seconds) {
+  ctx_.ledger->MarkCompleted("ingest", seconds);
+  return Commit({}, /*sync=*/true);
+}
+
+}  // namespace
+
+Status IngestStage::Run(RunContext& ctx) {
+  Clock::time_point started = Clock::now();
+  BoundedConsumer::Options consumer_options;
+  consumer_options.kafka = kafka_;
+  consumer_options.group_id = options_.consumer_group;
+  consumer_options.max_batch = options_.max_batch;
+  EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(consumer_options));
+
+  // The cut-off: every input partition's high watermark, taken now.
+  std::vector<PartitionRange> ranges;
+  size_t total = 0;
+  for (const std::string& topic : {options_.trades_topic, options_.quotes_topic}) {
+    auto partitions = consumer->Partitions(topic);
+    if (!partitions && partitions.error().code() == Status::Code::kNotFound) {
+      *ctx.progress << "ingest: topic " << topic << " does not exist; nothing to read from it\n";
+      continue;
+    }
+    if (!partitions) return partitions.error();
+    for (int32_t p : *partitions) {
+      EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
+      EODCLEAR_ASSIGN_OR_RETURN(auto stored, ctx.store->Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
+      int64_t start = 0;
+      if (stored) {
+        EODCLEAR_ASSIGN_OR_RETURN(start, keys::DecodeOffset(*stored));
+      }
+      std::string where = topic + "[" + std::to_string(p) + "]";
+      if (start < w.low) {
+        return Status::DataError(where + ": offsets " + std::to_string(start) + ".." +
+                                 std::to_string(w.low - 1) +
+                                 " were deleted from the broker (retention) before eodclear "
+                                 "consumed them; the run stops rather than skip them");
+      }
+      if (start > w.high) {
+        return Status::DataError(where + ": stored offset " + std::to_string(start) +
+                                 " is beyond the high watermark " + std::to_string(w.high) +
+                                 " (was the topic recreated?)");
+      }
+      ctx.metrics->SetLagAtCutoff(topic, p, static_cast<double>(w.high - start));
+      total += static_cast<size_t>(w.high - start);
+      ranges.push_back(PartitionRange{topic, p, start, w.high});
+    }
+  }
+
+  IngestRun run(options_, ctx);
+  EODCLEAR_RETURN_IF_ERROR(run.LoadState());
+  EODCLEAR_RETURN_IF_ERROR(run.ApplyPendingTrades());
+  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
+  EODCLEAR_RETURN_IF_ERROR(run.ConsumeToCutoff(consumer.get(), total));
+  double seconds = SecondsSince(started);
+  EODCLEAR_RETURN_IF_ERROR(run.Finish(seconds));
+  ctx.metrics->SetStageSeconds(name(), seconds);
+  return Status::Ok();
+}
+
+}  // namespace eodclear

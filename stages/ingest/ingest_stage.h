@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "pipeline/kafka/kafka_options.h"
+#include "pipeline/stage.h"
+
+namespace eodclear {
+
+struct IngestOptions {
+  std::string trades_topic = "trades";
+  std::string quotes_topic = "quotes";
+  // Consumer group whose committed offsets mirror the stored ones (for lag monitoring only).
+  std::string consumer_group = "eodclear";
+  // Most messages applied in one RocksDB WriteBatch.
+  size_t max_batch = 10000;
+  // With no message and no progress for this long, the run stops as unavailable (seconds).
+  int idle_timeout_seconds = 120;
+  // Print a progress line every this many messages; 0 prints at most one a second.
+  size_t progress_every_messages = 0;
+};
+
+// Stage "ingest": consumes `trades` and `quotes` from the offsets stored in RocksDB up to the
+// high watermarks taken when it starts, and applies them to positions, the day's contract
+// statistics and trade prints, and the latest quotes. Each batch's state change and its offsets are
+// one WriteBatch, so a restarted run resumes exactly where the last batch ended.
+//
+// Rules (stages/ingest/input_rules.h): a trade is applied once per trade id; a trade for a later
+// trade date is held in `pending_trades` and applied by that date's run; a trade for a date whose
+// run has completed, and every message that cannot be decoded or validated, is stored as a dead
+// letter (published by the publish stage) and counted. If retention deleted messages below the
+// stored offset, the stage fails with kDataError naming the partition and the offsets lost.
+class IngestStage : public Stage {
+ public:
+  IngestStage(IngestOptions options, KafkaOptions kafka)
+      : options_(std::move(options)), kafka_(std::move(kafka)) {}
+  std::string_view name() const override { return "ingest"; }
+  Status Run(RunContext& ctx) override;
+
+ private:
+  IngestOptions options_;
+  KafkaOptions kafka_;
+};
+
+}  // namespace eodclear

@@ -1,0 +1,216 @@
+#include "stages/publish/publish_stage.h"
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include <rocksdb/write_batch.h>
+
+#include "clearing/v1/dead_letter.pb.h"
+#include "clearing/v1/eod_run.pb.h"
+#include "clearing/v1/position.pb.h"
+#include "eodclear/state/v1/state.pb.h"
+#include "pipeline/kafka/bounded_consumer.h"
+#include "pipeline/kafka/producer.h"
+#include "pipeline/metrics.h"
+#include "pipeline/run_ledger.h"
+#include "stages/publish/record_checksum.h"
+#include "storage/keys.h"
+#include "storage/state_store.h"
+
+namespace eodclear {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct OutRecord {
+  std::string topic;
+  std::string key;
+  std::string value;
+};
+
+// The date's EodRun record already on the topic, if any (the latest one for the date).
+Result<std::optional<clearing::v1::EodRun>> FindPublishedRun(const KafkaOptions& kafka,
+                                                              const PublishOptions& options,
+                                                              Date date) {
+  BoundedConsumer::Options co;
+  co.kafka = kafka;
+  co.group_id = options.consumer_group;
+  co.read_committed = true;
+  EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(co));
+  auto partitions = consumer->Partitions(options.eod_runs_topic);
+  if (!partitions && partitions.error().code() == Status::Code::kNotFound) {
+    return std::optional<clearing::v1::EodRun>();
+  }
+  if (!partitions) return Err(partitions.error());
+  std::vector<PartitionRange> ranges;
+  for (int32_t p : *partitions) {
+    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(options.eod_runs_topic, p));
+    ranges.push_back(PartitionRange{options.eod_runs_topic, p, w.low, w.high});
+  }
+  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
+  std::optional<clearing::v1::EodRun> found;
+  const std::string wanted = date.ToString();
+  MessageBatch batch;
+  Clock::time_point start = Clock::now();
+  while (!consumer->Done()) {
+    EODCLEAR_RETURN_IF_ERROR(consumer->Poll(&batch));
+    for (const auto& m : batch.messages()) {
+      if (m.key() != wanted) continue;
+      clearing::v1::EodRun run;
+      if (!run.ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) {
+        return Err(Status::DataError(options.eod_runs_topic + "[" + std::to_string(m.partition()) +
+                                     "]@" + std::to_string(m.offset()) +
+                                     ": record for " + wanted + " is not a clearing.v1.EodRun"));
+      }
+      found = std::move(run);
+    }
+    if (std::chrono::duration<double>(Clock::now() - start).count() > 120) {
+      return Err(Status::Unavailable("reading " + options.eod_runs_topic + " did not finish in 120s"));
+    }
+  }
+  return found;
+}
+
+Status Produce(Producer* producer, const OutRecord& r) {
+  return producer->Produce(r.topic, r.key, r.value);
+}
+
+}  // namespace
+
+Status PublishStage::Run(RunContext& ctx) {
+  Clock::time_point started = Clock::now();
+  const Date date = ctx.business_date;
+  const std::string date_text = date.ToString();
+
+  EODCLEAR_ASSIGN_OR_RETURN(auto published, FindPublishedRun(kafka_, options_, date));
+  if (published) {
+    *ctx.progress << "publish: " << date_text << " was already published by run "
+                  << published->run_id() << "; nothing published again\n";
+    ctx.ledger->mutable_state()->set_published_run_id(published->run_id());
+    ctx.ledger->MarkCompleted(name(), std::chrono::duration<double>(Clock::now() - started).count());
+    rocksdb::WriteBatch batch;
+    EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
+    return ctx.store->Write(&batch, /*sync=*/true);
+  }
+
+  // Every record of the date, read from state, in key order.
+  std::vector<OutRecord> records;
+  RecordChecksum positions_sum, dead_letters_sum;
+  Status bad;
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
+    auto key = keys::ParsePositionKey(k);
+    eodclear::state::v1::PositionState s;
+    if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("a position record is corrupt");
+      return false;
+    }
+    if (s.net_quantity() == 0) return true;
+    clearing::v1::Position p;
+    p.set_business_date(date_text);
+    p.set_run_id(ctx.run_id);
+    p.set_firm(key->firm);
+    p.set_account(key->account);
+    p.set_contract(key->contract);
+    p.set_quantity(s.net_quantity());
+    if (s.activity_date() == date_text) {
+      p.set_bought(s.bought());
+      p.set_sold(s.sold());
+    }
+    OutRecord r{options_.positions_topic,
+                date_text + "|" + key->firm + "|" + key->account + "|" + key->contract,
+                p.SerializeAsString()};
+    positions_sum.Add(r.value);
+    records.push_back(std::move(r));
+    return true;
+  }));
+  EODCLEAR_RETURN_IF_ERROR(bad);
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(StateCf::kDeadLetters, keys::DatePrefix(date), [&](std::string_view, std::string_view v) {
+    clearing::v1::DeadLetter dl;
+    if (!dl.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      bad = Status::Internal("a dead letter record is corrupt");
+      return false;
+    }
+    dl.set_run_id(ctx.run_id);
+    OutRecord r{options_.dead_letters_topic,
+                dl.source_topic() + "|" + std::to_string(dl.partition()) + "|" + std::to_string(dl.offset()),
+                dl.SerializeAsString()};
+    dead_letters_sum.Add(r.value);
+    records.push_back(std::move(r));
+    return true;
+  }));
+  EODCLEAR_RETURN_IF_ERROR(bad);
+
+  Producer::Options po;
+  po.kafka = kafka_;
+  po.transactional_id = options_.transactional_id;
+  EODCLEAR_ASSIGN_OR_RETURN(auto producer, Producer::Create(po));
+  EODCLEAR_RETURN_IF_ERROR(producer->InitTransactions());
+  EODCLEAR_RETURN_IF_ERROR(producer->BeginTransaction());
+  auto abort_with = [&](Status s) {
+    Status aborted = producer->AbortTransaction();
+    if (!aborted.ok()) *ctx.progress << "publish: abort failed too: " << aborted.ToString() << "\n";
+    return s;
+  };
+  *ctx.progress << "publish: producing " << records.size() << " records for " << date_text
+                << " under run " << ctx.run_id << "\n";
+  for (const auto& r : records) {
+    Status s = Produce(producer.get(), r);
+    if (!s.ok()) return abort_with(s);
+  }
+  // Only once every record's delivery is confirmed does the run marker follow.
+  if (Status s = producer->Flush(); !s.ok()) return abort_with(s);
+
+  clearing::v1::EodRun run;
+  run.set_business_date(date_text);
+  run.set_run_id(ctx.run_id);
+  const auto& rs = ctx.ledger->state();
+  run.set_status(rs.messages_rejected() > 0 ? clearing::v1::EodRun::SUCCEEDED_WITH_DATA_ERRORS
+                                            : clearing::v1::EodRun::SUCCEEDED);
+  run.set_messages_consumed(rs.messages_consumed());
+  run.set_messages_rejected(rs.messages_rejected());
+  struct Summary {
+    const std::string& topic;
+    const RecordChecksum& sum;
+  };
+  for (const Summary& s : {Summary{options_.positions_topic, positions_sum},
+                           Summary{options_.dead_letters_topic, dead_letters_sum}}) {
+    auto* t = run.add_topics();
+    t->set_topic(s.topic);
+    t->set_records(s.sum.count());
+    t->set_checksum(s.sum.Hex());
+  }
+  for (const auto& stage : rs.completed_stages()) {
+    auto* st = run.add_stages();
+    st->set_stage(stage);
+    auto it = rs.stage_seconds().find(stage);
+    st->set_seconds(it == rs.stage_seconds().end() ? 0.0 : it->second);
+  }
+  auto* own = run.add_stages();
+  own->set_stage(std::string(name()));
+  own->set_seconds(std::chrono::duration<double>(Clock::now() - started).count());
+  if (Status s = Produce(producer.get(), OutRecord{options_.eod_runs_topic, date_text, run.SerializeAsString()});
+      !s.ok()) {
+    return abort_with(s);
+  }
+  if (Status s = producer->Flush(); !s.ok()) return abort_with(s);
+  if (Status s = producer->CommitTransaction(); !s.ok()) return abort_with(s);
+
+  ctx.metrics->Published(options_.positions_topic).Increment(static_cast<double>(positions_sum.count()));
+  ctx.metrics->Published(options_.dead_letters_topic).Increment(static_cast<double>(dead_letters_sum.count()));
+  ctx.metrics->Published(options_.eod_runs_topic).Increment();
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  ctx.metrics->SetStageSeconds(name(), seconds);
+  *ctx.progress << "publish: committed " << positions_sum.count() << " positions, "
+                << dead_letters_sum.count() << " dead letters and the run marker of " << date_text
+                << "\n";
+
+  ctx.ledger->mutable_state()->set_published_run_id(ctx.run_id);
+  ctx.ledger->MarkCompleted(name(), seconds);
+  rocksdb::WriteBatch batch;
+  EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
+  return ctx.store->Write(&batch, /*sync=*/true);
+}
+
+}  // namespace eodclear

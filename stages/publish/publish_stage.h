@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string>
+
+#include "pipeline/kafka/kafka_options.h"
+#include "pipeline/stage.h"
+
+namespace eodclear {
+
+struct PublishOptions {
+  std::string positions_topic = "positions";
+  std::string dead_letters_topic = "dead-letters";
+  std::string eod_runs_topic = "eod-runs";
+  // Stable across restarts of this instance, so Kafka fences a crashed predecessor's transaction.
+  std::string transactional_id = "eodclear-publish";
+  // Consumer group used to read `eod-runs` (nothing is committed with it).
+  std::string consumer_group = "eodclear-publish-check";
+};
+
+// Stage "publish": the only stage that writes results to Kafka. Follows the run-id protocol:
+//  1. reads `eod-runs` (read_committed, up to its high watermark); when the business date already
+//     has a record, the date was published (perhaps by an attempt that crashed before its
+//     checkpoint): it records that run id and publishes nothing;
+//  2. otherwise, in one Kafka transaction, produces every end-of-day record of the date, each
+//     carrying this attempt's run id; waits for every delivery report; then produces the date's
+//     EodRun record (counts and checksums per topic) as the transaction's last record; commits;
+//  3. checkpoints the published run id and the stage, synced.
+// Downstream consumers take exactly the records whose run id the date's EodRun names.
+class PublishStage : public Stage {
+ public:
+  PublishStage(PublishOptions options, KafkaOptions kafka)
+      : options_(std::move(options)), kafka_(std::move(kafka)) {}
+  std::string_view name() const override { return "publish"; }
+  Status Run(RunContext& ctx) override;
+
+ private:
+  PublishOptions options_;
+  KafkaOptions kafka_;
+};
+
+}  // namespace eodclear
