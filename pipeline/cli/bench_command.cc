@@ -38,12 +38,17 @@ ExitCode Fail(const Status& s) {
 ExitCode BenchCommand(const BenchOptions& options) {
   auto products = ProductCatalog::Load((fs::path(options.refdata_dir) / "products.csv").string());
   if (!products) return Fail(products.error());
-  DevBrokerOptions bo;
-  bo.partitions = options.partitions;
-  auto broker = DevBroker::Start(bo);
-  if (!broker) return Fail(broker.error());
+  std::unique_ptr<DevBroker> broker;
   KafkaOptions kafka;
-  kafka.brokers = (*broker)->bootstrap_servers();
+  kafka.brokers = options.brokers;
+  if (kafka.brokers.empty()) {
+    DevBrokerOptions bo;
+    bo.partitions = options.partitions;
+    auto started = DevBroker::Start(bo);
+    if (!started) return Fail(started.error());
+    broker = std::move(*started);
+    kafka.brokers = broker->bootstrap_servers();
+  }
 
   // Random valid trades over a handful of contracts; prices on the contract's tick.
   struct Instrument {
@@ -147,10 +152,12 @@ ExitCode BenchCommand(const BenchOptions& options) {
     ctx.progress = &progress;
     IngestOptions io;
     io.quotes_topic = "quotes";
+    if (const char* e = std::getenv("EODCLEAR_BENCH_COMMIT")) io.commit_every_messages = std::stoul(e);
     IngestStage ingest(io, kafka);
     t0 = Clock::now();
     if (Status s = ingest.Run(ctx); !s.ok()) return Fail(s);
     ingest_secs = Since(t0);
+    std::cerr << progress.str();
     consumed = ledger->state().messages_consumed();
     if (ledger->state().messages_rejected() != 0) {
       return Fail(Status::Internal("bench trades were rejected: " +
@@ -166,7 +173,7 @@ ExitCode BenchCommand(const BenchOptions& options) {
   double ingest_rate = static_cast<double>(consumed) / ingest_secs;
   std::cout.setf(std::ios::fixed);
   std::cout.precision(0);
-  std::cout << "trades on broker:          " << on_broker << " (" << options.partitions
+  std::cout << "trades on broker:          " << on_broker << " (" << parts->size()
             << " partitions, " << raw_bytes / (raw_count > 0 ? raw_count : 1) << " bytes each)\n"
             << "produce:                   " << static_cast<double>(options.trades) / produce_secs << " msg/s\n"
             << "bare batch consumer:       " << raw_rate << " msg/s (" << raw_count << " in "

@@ -12,6 +12,9 @@ struct BenchOptions {
   // The development broker keeps about 5 MiB per partition: 1 M trades need 32 or more.
   int partitions = 64;
   int accounts = 2000;
+  // Empty: start a development broker in this process. Otherwise the bootstrap servers of a running
+  // broker, whose `trades` topic must be empty (the bench produces into it).
+  std::string brokers;
   std::string refdata_dir;
 };
 

@@ -96,8 +96,8 @@ Result<InputKind> DetectInputKind(const CsvFile& file) {
     for (const auto& c : InputHeader(k)) h += (h.empty() ? "" : ",") + c;
     accepted += "\n  " + h;
   }
-  return Err(Status::InvalidArgument(file.path() + ":1: header is not one of the input formats:" +
-                                     accepted));
+  return Err(Status::InvalidArgument(file.path() + ":" + std::to_string(file.header_line()) +
+                                     ": header is not one of the input formats:" + accepted));
 }
 
 std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,

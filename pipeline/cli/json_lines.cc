@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -65,8 +66,9 @@ void AppendDouble(std::string* out, double v) {
     return;
   }
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  *out += buf;
+  // Shortest text that reads back as the same double.
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, ec == std::errc() ? static_cast<size_t>(end - buf) : 0);
 }
 
 void AppendValue(std::string* out, const Message& m, const Reflection* r, const FieldDescriptor* f,

@@ -97,8 +97,9 @@ int main(int argc, char** argv) {
                       "(default ./eodclear-output)");
   run_cmd->add_option("--embedded-partitions", run.embedded_partitions,
                       "With --embedded: partitions per topic")->capture_default_str()->check(CLI::Range(1, 1000));
-  run_cmd->add_option("--batch-size", run.ingest.max_batch, "Most messages per state write")
-      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  run_cmd->add_option("--batch-size", run.ingest.commit_every_messages,
+                      "Messages applied per state write (state and offsets commit together)")
+      ->capture_default_str()->check(CLI::Range(1, 10000000));
   run_cmd->add_option("--progress-every", run.ingest.progress_every_messages,
                       "Print ingest progress every N messages (0: once a second)")->capture_default_str();
   run_cmd->add_option("--idle-timeout", run.ingest.idle_timeout_seconds,
@@ -147,6 +148,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 1000));
   bench_cmd->add_option("--accounts", bench.accounts, "Distinct accounts")->capture_default_str();
   bench_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
+  bench_cmd->add_option("--brokers", bench.brokers,
+                        "Benchmark against this broker (empty topics) instead of one in-process");
 
   try {
     app.parse(argc, argv);

@@ -29,6 +29,12 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 }  // namespace
 
 Result<Date> Date::FromYmd(int year, int month, int day) {
+  // Range-check as ints first: std::chrono::month/day keep only the low byte of their argument.
+  if (month < 1 || month > 12 || day < 1 || day > 31) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d is not a valid date", year, month, day);
+    return Err(Status::InvalidArgument(buf));
+  }
   std::chrono::year_month_day ymd{std::chrono::year{year},
                                   std::chrono::month{static_cast<unsigned>(month)},
                                   std::chrono::day{static_cast<unsigned>(day)}};

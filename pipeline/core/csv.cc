@@ -75,6 +75,7 @@ Result<CsvFile> CsvFile::Parse(std::string_view text, std::string path) {
     }
     if (!have_header) {
       file.header_ = std::move(*fields);
+      file.header_line_ = line_no;
       have_header = true;
       continue;
     }
@@ -93,7 +94,8 @@ Result<size_t> CsvFile::Column(std::string_view name) const {
   for (size_t i = 0; i < header_.size(); ++i) {
     if (header_[i] == name) return i;
   }
-  return Err(Status::DataError(path_ + ":1: no column '" + std::string(name) + "'"));
+  return Err(Status::DataError(path_ + ":" + std::to_string(header_line_) + ": no column '" +
+                               std::string(name) + "'"));
 }
 
 Status CsvFile::ExpectHeader(const std::vector<std::string>& expected) const {
@@ -103,8 +105,8 @@ Status CsvFile::ExpectHeader(const std::vector<std::string>& expected) const {
     for (const auto& f : v) s += (s.empty() ? "" : ",") + f;
     return s;
   };
-  return Status::DataError(path_ + ": header is '" + join(header_) + "', expected '" +
-                           join(expected) + "'");
+  return Status::DataError(path_ + ":" + std::to_string(header_line_) + ": header is '" +
+                           join(header_) + "', expected '" + join(expected) + "'");
 }
 
 std::string CsvFile::Where(const Row& row) const { return path_ + ":" + std::to_string(row.line); }

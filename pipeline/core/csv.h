@@ -27,6 +27,8 @@ class CsvFile {
 
   const std::string& path() const { return path_; }
   const std::vector<std::string>& header() const { return header_; }
+  // Line number of the header row (after any leading comments or blank lines).
+  size_t header_line() const { return header_line_; }
   const std::vector<Row>& rows() const { return rows_; }
 
   // Index of column `name`, or an error naming the file and the missing column.
@@ -40,6 +42,7 @@ class CsvFile {
  private:
   std::string path_;
   std::vector<std::string> header_;
+  size_t header_line_ = 0;
   std::vector<Row> rows_;
 };
 

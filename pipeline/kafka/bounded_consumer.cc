@@ -37,8 +37,11 @@ Result<std::unique_ptr<BoundedConsumer>> BoundedConsumer::Create(const Options& 
       {"isolation.level", options.read_committed ? "read_committed" : "read_uncommitted"},
       {"fetch.max.bytes", "67108864"},
       {"max.partition.fetch.bytes", "8388608"},
-      {"queued.min.messages", "200000"},
-      {"queued.max.messages.kbytes", "262144"},
+      // librdkafka compares queued.min.messages with the length of the consumer queue that every
+      // partition forwards to, not with each partition's own; at its default a busy application
+      // stalls all fetching and waits out a fetch backoff. Prefetch is bounded by bytes instead.
+      {"queued.min.messages", "10000000"},
+      {"queued.max.messages.kbytes", "524288"},
       {"fetch.wait.max.ms", "50"},
       {"log_level", "3"},
   };
@@ -123,7 +126,16 @@ Status BoundedConsumer::Poll(MessageBatch* batch) {
   batch->Clear();
   if (Done()) return Status::Ok();
   std::vector<rd_kafka_message_t*> raw(options_.max_batch);
-  ssize_t n = rd_kafka_consume_batch_queue(queue_, options_.poll_timeout_ms, raw.data(), raw.size());
+  // Take what is ready without waiting; only when nothing is, wait for the first message (a batch
+  // call with a timeout would wait for the whole batch to fill, stalling at the end of the log).
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, raw.data(), raw.size());
+  if (n == 0) {
+    n = rd_kafka_consume_batch_queue(queue_, options_.poll_timeout_ms, raw.data(), 1);
+    if (n == 1) {
+      ssize_t more = rd_kafka_consume_batch_queue(queue_, 0, raw.data() + 1, raw.size() - 1);
+      if (more > 0) n += more;
+    }
+  }
   if (n < 0) return FromKafka(static_cast<RdKafka::ErrorCode>(rd_kafka_last_error()), "consuming");
   Status failure;
   for (ssize_t i = 0; i < n; ++i) {

@@ -1,21 +1,26 @@
 #include "stages/ingest/ingest_stage.h"
 
 #include <chrono>
+#include <future>
+#include <memory>
 #include <map>
 #include <ostream>
 #include <unordered_set>
 
+#include <google/protobuf/arena.h>
 #include <rocksdb/write_batch.h>
 
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/trade.pb.h"
 #include "eodclear/state/v1/state.pb.h"
+#include "pipeline/core/string_hash.h"
 #include "pipeline/kafka/bounded_consumer.h"
 #include "pipeline/metrics.h"
 #include "pipeline/run_ledger.h"
 #include "stages/ingest/input_rules.h"
 #include "stages/ingest/position_book.h"
+#include "stages/ingest/trade_id_set.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
 
@@ -41,7 +46,11 @@ Result<Decimal> ParseStoredDecimal(const std::string& text, std::string_view wha
 class IngestRun {
  public:
   IngestRun(const IngestOptions& options, RunContext& ctx)
-      : options_(options), ctx_(ctx), date_(ctx.business_date), book_(ctx.business_date) {}
+      : options_(options),
+        ctx_(ctx),
+        date_(ctx.business_date),
+        book_(ctx.business_date),
+        contracts_(*ctx.products) {}
 
   Status LoadState();
   Status ApplyPendingTrades();
@@ -55,25 +64,42 @@ class IngestRun {
   void HandleQuote(const ConsumedMessage& m);
   void ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition& source);
   void DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason, std::string detail);
-  // Writes the batch built so far, with `offsets`, and resets it.
+  // Hands the batch built so far, with `offsets`, to the writer and starts a new one. Batches are
+  // written one at a time, in order: the previous write must have succeeded first. `sync` waits
+  // for this write too.
   Status Commit(const std::map<std::pair<std::string, int32_t>, int64_t>& offsets, bool sync);
+  // Waits for the batch being written, if any; then counts it in the metrics.
+  Status AwaitWrite();
   void Progress(size_t consumed_so_far, size_t total, bool force);
 
   const IngestOptions& options_;
   RunContext& ctx_;
   Date date_;
   PositionBook book_;
+  ContractResolver contracts_;
   std::optional<Date> last_closed_;
-  std::unordered_set<std::string> trade_ids_;
-  std::map<std::string, state::QuoteState> quotes_;
+  TradeIdSet trade_ids_;
+  std::map<std::string, state::QuoteState, std::less<>> quotes_;
   std::unordered_set<std::string> dirty_quotes_;
 
   // The batch being built.
   rocksdb::WriteBatch batch_;
-  std::map<std::string, std::pair<keys::SourcePosition, state::TradePrintBlock>> prints_;
-  std::map<Date, std::pair<keys::SourcePosition, state::TradeIdBlock>> ids_;
+  // Blocks of the batch live on an arena, freed at once after each commit.
+  std::unique_ptr<google::protobuf::Arena> arena_ = std::make_unique<google::protobuf::Arena>();
+  std::map<std::string, std::pair<keys::SourcePosition, state::TradePrintBlock*>, std::less<>> prints_;
+  std::map<Date, std::pair<keys::SourcePosition, state::TradeIdBlock*>> ids_;
   std::map<std::pair<std::string, std::string>, int64_t> batch_rejects_;  // (topic, reason)
-  std::map<std::string, int64_t> batch_consumed_;                         // topic
+  int64_t batch_trades_ = 0;
+  int64_t batch_quotes_ = 0;
+
+  // The batch being written by the writer thread, and what it counts once written.
+  struct InFlight {
+    std::future<Status> done;
+    int64_t trades = 0;
+    int64_t quotes = 0;
+    std::map<std::pair<std::string, std::string>, int64_t> rejects;
+  };
+  std::optional<InFlight> in_flight_;
   clearing::v1::Trade trade_msg_;
   clearing::v1::Quote quote_msg_;
 
@@ -91,7 +117,7 @@ Status IngestRun::LoadState() {
       bad = Status::Internal("a trade id block is corrupt");
       return false;
     }
-    for (auto& id : *block.mutable_trade_ids()) trade_ids_.insert(std::move(id));
+    for (const auto& id : block.trade_ids()) trade_ids_.Insert(id);
     return true;
   }));
   EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
@@ -162,7 +188,7 @@ Status IngestRun::LoadState() {
       bad = Status::Internal("a quote record is corrupt");
       return false;
     }
-    quotes_[key->contract] = std::move(q);
+    quotes_.insert_or_assign(key->contract, std::move(q));
     return true;
   }));
   return bad;
@@ -182,7 +208,7 @@ Status IngestRun::ApplyPendingTrades() {
     if (!t.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Status::Internal("a pending trade is corrupt");
     }
-    auto valid = ValidateTrade(t, *ctx_.products);
+    auto valid = ValidateTrade(t, contracts_);
     if (auto* rejection = std::get_if<Rejection>(&valid)) {
       // Reference data changed since the trade was held: it goes to dead letters now.
       DeadLetter dl;
@@ -209,13 +235,16 @@ Status IngestRun::ApplyPendingTrades() {
 
 void IngestRun::ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition& source) {
   book_.ApplyTrade(t);
-  auto& [first, block] = prints_[t.contract];
-  if (block.trades_size() == 0) first = source;
-  auto* print = block.add_trades();
-  print->set_trade_id(t.trade_id);
+  auto it = prints_.find(t.contract);
+  if (it == prints_.end()) {
+    auto* fresh = google::protobuf::Arena::CreateMessage<state::TradePrintBlock>(arena_.get());
+    it = prints_.emplace(std::string(t.contract), std::make_pair(source, fresh)).first;
+  }
+  auto* print = it->second.second->add_trades();
+  print->set_trade_id(std::string(t.trade_id));
   print->set_exec_time_unix_nanos(t.exec_time.unix_nanos);
-  print->set_exec_time(t.exec_time.ToString());
-  print->set_price(t.price.ToString());
+  print->set_exec_time(std::string(t.exec_time_text));
+  print->set_price(std::string(t.price_text));
   print->set_quantity(t.quantity);
 }
 
@@ -242,14 +271,15 @@ void IngestRun::HandleTrade(const ConsumedMessage& m) {
                  value.empty() ? "empty message" : "not a clearing.v1.Trade protobuf");
     return;
   }
-  auto valid = ValidateTrade(trade_msg_, *ctx_.products);
+  auto valid = ValidateTrade(trade_msg_, contracts_);
   if (auto* rejection = std::get_if<Rejection>(&valid)) {
     DeadLetterOf(m, rejection->reason, std::move(rejection->detail));
     return;
   }
   ValidTrade& t = std::get<ValidTrade>(valid);
-  if (trade_ids_.contains(t.trade_id)) {
-    DeadLetterOf(m, DeadLetter::DUPLICATE_TRADE_ID, "trade id " + t.trade_id + " was already applied");
+  if (trade_ids_.Contains(t.trade_id)) {
+    DeadLetterOf(m, DeadLetter::DUPLICATE_TRADE_ID,
+                 "trade id " + std::string(t.trade_id) + " was already applied");
     return;
   }
   if (last_closed_ && !(*last_closed_ < t.trade_date)) {
@@ -258,11 +288,14 @@ void IngestRun::HandleTrade(const ConsumedMessage& m) {
                      last_closed_->ToString());
     return;
   }
-  trade_ids_.insert(t.trade_id);
+  trade_ids_.Insert(t.trade_id);
   keys::SourcePosition source{std::string(m.topic()), m.partition(), m.offset()};
-  auto& [first, ids] = ids_[t.trade_date];
-  if (ids.trade_ids_size() == 0) first = source;
-  ids.add_trade_ids(t.trade_id);
+  auto ids = ids_.find(t.trade_date);
+  if (ids == ids_.end()) {
+    auto* fresh = google::protobuf::Arena::CreateMessage<state::TradeIdBlock>(arena_.get());
+    ids = ids_.emplace(t.trade_date, std::make_pair(source, fresh)).first;
+  }
+  ids->second.second->add_trade_ids(std::string(t.trade_id));
   if (date_ < t.trade_date) {
     // Kept for its own date: not applied and not rejected.
     batch_.Put(ctx_.store->cf(StateCf::kPendingTrades), keys::DatedSourceKey(t.trade_date, source),
@@ -279,7 +312,7 @@ void IngestRun::HandleQuote(const ConsumedMessage& m) {
                  value.empty() ? "empty message" : "not a clearing.v1.Quote protobuf");
     return;
   }
-  auto valid = ValidateQuote(quote_msg_, *ctx_.products);
+  auto valid = ValidateQuote(quote_msg_, contracts_);
   if (auto* rejection = std::get_if<Rejection>(&valid)) {
     DeadLetterOf(m, rejection->reason, std::move(rejection->detail));
     return;
@@ -288,23 +321,38 @@ void IngestRun::HandleQuote(const ConsumedMessage& m) {
   auto it = quotes_.find(q.contract);
   // Latest by quote time; at equal times the later message wins.
   if (it != quotes_.end() && q.time.unix_nanos < it->second.time_unix_nanos()) return;
-  state::QuoteState& s = quotes_[q.contract];
+  if (it == quotes_.end()) it = quotes_.emplace(std::string(q.contract), state::QuoteState()).first;
+  state::QuoteState& s = it->second;
   s.set_time(q.time.ToString());
   s.set_time_unix_nanos(q.time.unix_nanos);
   s.set_bid(q.has_bid ? q.bid.ToString() : "");
   s.set_bid_size(q.bid_size);
   s.set_ask(q.has_ask ? q.ask.ToString() : "");
   s.set_ask_size(q.ask_size);
-  dirty_quotes_.insert(q.contract);
+  dirty_quotes_.insert(std::string(q.contract));
 }
 
 void IngestRun::HandleMessage(const ConsumedMessage& m) {
-  ++batch_consumed_[std::string(m.topic())];
   if (m.topic() == options_.trades_topic) {
+    ++batch_trades_;
     HandleTrade(m);
   } else {
+    ++batch_quotes_;
     HandleQuote(m);
   }
+}
+
+Status IngestRun::AwaitWrite() {
+  if (!in_flight_) return Status::Ok();
+  InFlight done = std::move(*in_flight_);
+  in_flight_.reset();
+  EODCLEAR_RETURN_IF_ERROR(done.done.get());
+  ctx_.metrics->Consumed(options_.trades_topic).Increment(static_cast<double>(done.trades));
+  ctx_.metrics->Consumed(options_.quotes_topic).Increment(static_cast<double>(done.quotes));
+  for (const auto& [key, n] : done.rejects) {
+    ctx_.metrics->Rejected(key.first, key.second).Increment(static_cast<double>(n));
+  }
+  return Status::Ok();
 }
 
 Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t>& offsets, bool sync) {
@@ -341,32 +389,37 @@ Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t
   dirty_quotes_.clear();
   for (const auto& [contract, entry] : prints_) {
     batch_.Put(store->cf(StateCf::kDayTrades), keys::DayTradesKey(date_, contract, entry.first),
-               entry.second.SerializeAsString());
+               entry.second->SerializeAsString());
   }
   prints_.clear();
   for (const auto& [trade_date, entry] : ids_) {
     batch_.Put(store->cf(StateCf::kTradeIds), keys::DatedSourceKey(trade_date, entry.first),
-               entry.second.SerializeAsString());
+               entry.second->SerializeAsString());
   }
   ids_.clear();
   for (const auto& [tp, next] : offsets) {
     batch_.Put(store->cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second), keys::EncodeOffset(next));
   }
-  int64_t consumed = 0, rejected = 0;
-  for (const auto& [topic, n] : batch_consumed_) consumed += n;
+  int64_t consumed = batch_trades_ + batch_quotes_, rejected = 0;
   for (const auto& [key, n] : batch_rejects_) rejected += n;
   auto* rs = ctx_.ledger->mutable_state();
   rs->set_messages_consumed(rs->messages_consumed() + consumed);
   rs->set_messages_rejected(rs->messages_rejected() + rejected);
   EODCLEAR_RETURN_IF_ERROR(ctx_.ledger->Stage(&batch_, store));
-  EODCLEAR_RETURN_IF_ERROR(store->Write(&batch_, sync));
-  batch_.Clear();
-  for (const auto& [topic, n] : batch_consumed_) ctx_.metrics->Consumed(topic).Increment(static_cast<double>(n));
-  for (const auto& [key, n] : batch_rejects_) {
-    ctx_.metrics->Rejected(key.first, key.second).Increment(static_cast<double>(n));
-  }
-  batch_consumed_.clear();
+  EODCLEAR_RETURN_IF_ERROR(AwaitWrite());
+  auto writing = std::make_shared<rocksdb::WriteBatch>(std::move(batch_));
+  batch_ = rocksdb::WriteBatch();
+  arena_ = std::make_unique<google::protobuf::Arena>();
+  InFlight next;
+  next.done = std::async(std::launch::async, [store, writing, sync] { return store->Write(writing.get(), sync); });
+  next.trades = batch_trades_;
+  next.quotes = batch_quotes_;
+  next.rejects = std::move(batch_rejects_);
+  in_flight_ = std::move(next);
+  batch_trades_ = 0;
+  batch_quotes_ = 0;
   batch_rejects_.clear();
+  if (sync) EODCLEAR_RETURN_IF_ERROR(AwaitWrite());
   return Status::Ok();
 }
 
@@ -390,28 +443,44 @@ Status IngestRun::ConsumeToCutoff(BoundedConsumer* consumer, size_t total) {
   Clock::time_point last_activity = Clock::now();
   auto last_positions = consumer->positions();
   Progress(0, total, /*force=*/true);
+  size_t uncommitted = 0;
+  Clock::time_point batch_started = Clock::now();
+  double poll_secs = 0, apply_secs = 0, commit_secs = 0;
   while (!consumer->Done()) {
+    Clock::time_point t0 = Clock::now();
     EODCLEAR_RETURN_IF_ERROR(consumer->Poll(&batch));
+    Clock::time_point t1 = Clock::now();
     for (const ConsumedMessage& m : batch.messages()) HandleMessage(m);
+    poll_secs += std::chrono::duration<double>(t1 - t0).count();
+    apply_secs += SecondsSince(t1);
     done += batch.size();
-    if (batch.empty() && consumer->positions() == last_positions) {
-      if (SecondsSince(last_activity) > options_.idle_timeout_seconds) {
-        std::string waiting;
-        for (const auto& [tp, next] : consumer->positions()) {
-          waiting += " " + tp.first + "[" + std::to_string(tp.second) + "]@" + std::to_string(next);
-        }
-        return Status::Unavailable("no message for " + std::to_string(options_.idle_timeout_seconds) +
-                                   "s before the cut-off was reached; positions:" + waiting);
+    uncommitted += batch.size();
+    bool moved = !batch.empty() || consumer->positions() != last_positions;
+    if (moved) {
+      last_activity = Clock::now();
+      last_positions = consumer->positions();
+    } else if (SecondsSince(last_activity) > options_.idle_timeout_seconds) {
+      std::string waiting;
+      for (const auto& [tp, next] : consumer->positions()) {
+        waiting += " " + tp.first + "[" + std::to_string(tp.second) + "]@" + std::to_string(next);
       }
-      continue;
+      return Status::Unavailable("no message for " + std::to_string(options_.idle_timeout_seconds) +
+                                 "s before the cut-off was reached; positions:" + waiting);
     }
-    last_activity = Clock::now();
-    last_positions = consumer->positions();
+    bool due = uncommitted >= options_.commit_every_messages ||
+               SecondsSince(batch_started) * 1000 >= options_.commit_every_ms || consumer->Done();
+    if (!due || (!moved && uncommitted == 0)) continue;
+    Clock::time_point t2 = Clock::now();
     EODCLEAR_RETURN_IF_ERROR(Commit(consumer->positions(), /*sync=*/false));
+    commit_secs += SecondsSince(t2);
     consumer->CommitAsync();
+    uncommitted = 0;
+    batch_started = Clock::now();
     Progress(done, total, /*force=*/false);
   }
   Progress(done, total, /*force=*/true);
+  *ctx_.progress << "ingest: " << poll_secs << " s waiting for messages, " << apply_secs
+                 << " s applying, " << commit_secs << " s preparing and handing over writes\n";
   return Status::Ok();
 }
 
@@ -427,7 +496,7 @@ Status IngestStage::Run(RunContext& ctx) {
   BoundedConsumer::Options consumer_options;
   consumer_options.kafka = kafka_;
   consumer_options.group_id = options_.consumer_group;
-  consumer_options.max_batch = options_.max_batch;
+  consumer_options.max_batch = options_.max_poll;
   EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(consumer_options));
 
   // The cut-off: every input partition's high watermark, taken now.
@@ -465,8 +534,12 @@ Status IngestStage::Run(RunContext& ctx) {
     }
   }
 
+  *ctx.progress << "ingest: cut-off taken on " << ranges.size() << " partitions in "
+                << SecondsSince(started) << " s; " << total << " messages to read\n";
   IngestRun run(options_, ctx);
+  Clock::time_point loading = Clock::now();
   EODCLEAR_RETURN_IF_ERROR(run.LoadState());
+  *ctx.progress << "ingest: state loaded in " << SecondsSince(loading) << " s\n";
   EODCLEAR_RETURN_IF_ERROR(run.ApplyPendingTrades());
   EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
   EODCLEAR_RETURN_IF_ERROR(run.ConsumeToCutoff(consumer.get(), total));

@@ -13,8 +13,14 @@ struct IngestOptions {
   std::string quotes_topic = "quotes";
   // Consumer group whose committed offsets mirror the stored ones (for lag monitoring only).
   std::string consumer_group = "eodclear";
-  // Most messages applied in one RocksDB WriteBatch.
-  size_t max_batch = 10000;
+  // Most messages one poll of the consumer returns.
+  size_t max_poll = 10000;
+  // Messages applied per RocksDB WriteBatch (state and offsets commit together). Larger batches
+  // rewrite each touched position less often; a crash replays at most one batch. A batch is
+  // written on a writer thread while the next one is built; writes stay ordered.
+  size_t commit_every_messages = 200000;
+  // A batch is also committed when it is this old, in milliseconds.
+  int commit_every_ms = 1000;
   // With no message and no progress for this long, the run stops as unavailable (seconds).
   int idle_timeout_seconds = 120;
   // Print a progress line every this many messages; 0 prints at most one a second.

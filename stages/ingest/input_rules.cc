@@ -11,8 +11,16 @@ Rejection Reject(DeadLetter::Reason reason, std::string detail) {
 
 }  // namespace
 
+Result<const ContractResolver::Resolved*> ContractResolver::Resolve(std::string_view symbol) {
+  auto it = cache_.find(symbol);
+  if (it != cache_.end()) return &it->second;
+  EODCLEAR_ASSIGN_OR_RETURN(Contract contract, products_.ResolveContract(symbol));
+  Resolved r{contract.ToString(), products_.Find(contract.product)};
+  return &cache_.emplace(std::string(symbol), std::move(r)).first->second;
+}
+
 std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
-                                                  const ProductCatalog& products) {
+                                                  ContractResolver& contracts) {
   struct Required {
     const char* name;
     const std::string& value;
@@ -35,15 +43,16 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
   auto time = ZonedTime::Parse(t.exec_time());
   if (!time) return Reject(DeadLetter::INVALID_FIELD, "exec_time: " + time.error().message());
   v.exec_time = *time;
+  v.exec_time_text = t.exec_time();
   if (t.quantity() <= 0) {
     return Reject(DeadLetter::NON_POSITIVE_QUANTITY,
                   "quantity is " + std::to_string(t.quantity()) + ", must be positive");
   }
   v.quantity = t.quantity();
-  auto contract = products.ResolveContract(t.contract());
+  auto contract = contracts.Resolve(t.contract());
   if (!contract) return Reject(DeadLetter::UNKNOWN_CONTRACT, contract.error().message());
-  v.contract = contract->ToString();
-  v.product = products.Find(contract->product);
+  v.contract = (*contract)->canonical;
+  v.product = (*contract)->product;
   auto price = Decimal::Parse(t.price());
   if (!price) return Reject(DeadLetter::INVALID_FIELD, "price: " + price.error().message());
   if (!price->IsMultipleOf(v.product->tick)) {
@@ -52,6 +61,7 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
                                                   v.product->tick.ToString());
   }
   v.price = *price;
+  v.price_text = t.price();
   v.buyer_firm = t.buyer().firm();
   v.buyer_account = t.buyer().account();
   v.seller_firm = t.seller().firm();
@@ -60,13 +70,13 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
 }
 
 std::variant<ValidQuote, Rejection> ValidateQuote(const clearing::v1::Quote& q,
-                                                  const ProductCatalog& products) {
+                                                  ContractResolver& contracts) {
   if (q.contract().empty()) return Reject(DeadLetter::MISSING_FIELD, "contract is empty");
   if (q.time().empty()) return Reject(DeadLetter::MISSING_FIELD, "time is empty");
   ValidQuote v;
-  auto contract = products.ResolveContract(q.contract());
+  auto contract = contracts.Resolve(q.contract());
   if (!contract) return Reject(DeadLetter::UNKNOWN_CONTRACT, contract.error().message());
-  v.contract = contract->ToString();
+  v.contract = (*contract)->canonical;
   auto time = ZonedTime::Parse(q.time());
   if (!time) return Reject(DeadLetter::INVALID_FIELD, "time: " + time.error().message());
   v.time = *time;

@@ -2,21 +2,19 @@
 
 namespace eodclear {
 
-std::string PositionBook::Key(const std::string& firm, const std::string& account,
-                              const std::string& contract) {
-  std::string k;
-  k.reserve(firm.size() + account.size() + contract.size() + 2);
-  k += firm;
-  k += '\0';
-  k += account;
-  k += '\0';
-  k += contract;
-  return k;
+const std::string& PositionBook::Key(std::string_view firm, std::string_view account,
+                                     std::string_view contract) {
+  key_buf_.clear();
+  key_buf_ += firm;
+  key_buf_ += '\0';
+  key_buf_ += account;
+  key_buf_ += '\0';
+  key_buf_ += contract;
+  return key_buf_;
 }
 
 void PositionBook::LoadPosition(PositionEntry entry) {
-  std::string key = Key(entry.firm, entry.account, entry.contract);
-  positions_[std::move(key)] = std::move(entry);
+  positions_[Key(entry.firm, entry.account, entry.contract)] = std::move(entry);
 }
 
 void PositionBook::LoadContractDay(ContractDayEntry entry) {
@@ -24,17 +22,19 @@ void PositionBook::LoadContractDay(ContractDayEntry entry) {
   contract_days_[std::move(key)] = std::move(entry);
 }
 
-PositionEntry& PositionBook::Entry(const std::string& firm, const std::string& account,
-                                   const std::string& contract) {
-  std::string key = Key(firm, account, contract);
-  auto [it, inserted] = positions_.try_emplace(key);
-  PositionEntry& e = it->second;
-  if (inserted) {
+PositionEntry& PositionBook::Entry(std::string_view firm, std::string_view account,
+                                   std::string_view contract) {
+  const std::string& key = Key(firm, account, contract);
+  auto it = positions_.find(key);
+  if (it == positions_.end()) {
+    it = positions_.emplace(key, PositionEntry{}).first;
+    PositionEntry& e = it->second;
     e.firm = firm;
     e.account = account;
     e.contract = contract;
     e.activity_date = business_date_;
   }
+  PositionEntry& e = it->second;
   if (e.activity_date != business_date_) {
     e.activity_date = business_date_;
     e.bought = 0;
@@ -42,7 +42,10 @@ PositionEntry& PositionBook::Entry(const std::string& firm, const std::string& a
     e.buy_value = Decimal();
     e.sell_value = Decimal();
   }
-  dirty_positions_.insert(std::move(key));
+  if (!e.dirty) {
+    e.dirty = true;
+    dirty_positions_.push_back(&e);
+  }
   return e;
 }
 
@@ -57,9 +60,12 @@ void PositionBook::ApplyTrade(const ValidTrade& t) {
   seller.sold += t.quantity;
   seller.sell_value += value;
 
-  auto [it, inserted] = contract_days_.try_emplace(t.contract);
+  auto it = contract_days_.find(t.contract);
+  if (it == contract_days_.end()) {
+    it = contract_days_.emplace(std::string(t.contract), ContractDayEntry{}).first;
+  }
   ContractDayEntry& day = it->second;
-  if (inserted || day.trade_count == 0) {
+  if (day.trade_count == 0) {
     day.contract = t.contract;
     day.open = day.high = day.low = day.last = t.price;
     day.first_time = day.last_time = t.exec_time;
@@ -78,27 +84,28 @@ void PositionBook::ApplyTrade(const ValidTrade& t) {
   ++day.trade_count;
   day.volume += t.quantity;
   day.turnover += value;
-  dirty_contract_days_.insert(t.contract);
+  if (!day.dirty) {
+    day.dirty = true;
+    dirty_contract_days_.push_back(&day);
+  }
 }
 
 std::vector<const PositionEntry*> PositionBook::TakeDirtyPositions() {
-  std::vector<const PositionEntry*> out;
-  out.reserve(dirty_positions_.size());
-  for (const auto& k : dirty_positions_) out.push_back(&positions_.at(k));
+  std::vector<const PositionEntry*> out(dirty_positions_.begin(), dirty_positions_.end());
+  for (PositionEntry* e : dirty_positions_) e->dirty = false;
   dirty_positions_.clear();
   return out;
 }
 
 std::vector<const ContractDayEntry*> PositionBook::TakeDirtyContractDays() {
-  std::vector<const ContractDayEntry*> out;
-  out.reserve(dirty_contract_days_.size());
-  for (const auto& k : dirty_contract_days_) out.push_back(&contract_days_.at(k));
+  std::vector<const ContractDayEntry*> out(dirty_contract_days_.begin(), dirty_contract_days_.end());
+  for (ContractDayEntry* e : dirty_contract_days_) e->dirty = false;
   dirty_contract_days_.clear();
   return out;
 }
 
-const PositionEntry* PositionBook::Find(const std::string& firm, const std::string& account,
-                                        const std::string& contract) const {
+const PositionEntry* PositionBook::Find(std::string_view firm, std::string_view account,
+                                        std::string_view contract) {
   auto it = positions_.find(Key(firm, account, contract));
   return it == positions_.end() ? nullptr : &it->second;
 }

@@ -3,11 +3,12 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/core/civil_time.h"
 #include "pipeline/core/decimal.h"
+#include "pipeline/core/string_hash.h"
 #include "stages/ingest/input_rules.h"
 
 namespace eodclear {
@@ -26,6 +27,8 @@ struct PositionEntry {
   // Σ price × quantity of the day's buys and sells (exact).
   Decimal buy_value;
   Decimal sell_value;
+  // Changed since the last TakeDirtyPositions.
+  bool dirty = false;
 };
 
 // One contract's trading on one business date. Open and last are by execution time (ties keep the
@@ -37,6 +40,7 @@ struct ContractDayEntry {
   Decimal turnover;  // Σ price × quantity
   Decimal open, high, low, last;
   ZonedTime first_time, last_time;
+  bool dirty = false;
 };
 
 // The positions and contract statistics that ingest keeps in memory while it applies a business
@@ -58,22 +62,23 @@ class PositionBook {
   std::vector<const ContractDayEntry*> TakeDirtyContractDays();
 
   // The position of (firm, account, contract), or nullptr.
-  const PositionEntry* Find(const std::string& firm, const std::string& account,
-                            const std::string& contract) const;
+  const PositionEntry* Find(std::string_view firm, std::string_view account,
+                            std::string_view contract);
   // Every position, in no particular order.
   std::vector<const PositionEntry*> AllPositions() const;
 
  private:
-  PositionEntry& Entry(const std::string& firm, const std::string& account,
-                       const std::string& contract);
-  static std::string Key(const std::string& firm, const std::string& account,
-                         const std::string& contract);
+  PositionEntry& Entry(std::string_view firm, std::string_view account, std::string_view contract);
+  // Builds the map key of a position into key_buf_ (reused, so lookups do not allocate).
+  const std::string& Key(std::string_view firm, std::string_view account, std::string_view contract);
 
   Date business_date_;
+  std::string key_buf_;
+  // Node-based maps: entry addresses are stable, so the dirty lists can point at them.
   std::unordered_map<std::string, PositionEntry> positions_;
-  std::unordered_map<std::string, ContractDayEntry> contract_days_;
-  std::unordered_set<std::string> dirty_positions_;
-  std::unordered_set<std::string> dirty_contract_days_;
+  std::unordered_map<std::string, ContractDayEntry, StringHash, std::equal_to<>> contract_days_;
+  std::vector<PositionEntry*> dirty_positions_;
+  std::vector<ContractDayEntry*> dirty_contract_days_;
 };
 
 }  // namespace eodclear
