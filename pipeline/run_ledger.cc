@@ -41,7 +41,8 @@ Result<std::optional<Date>> RunLedger::LastClosedDate(StateStore* store) {
       return Err(Status::Internal("run state is corrupt"));
     }
     if (!s.published_run_id().empty()) {
-      EODCLEAR_ASSIGN_OR_RETURN(Date d, keys::ParseRunKey(std::string_view(it->key().data(), it->key().size())));
+      EODCLEAR_ASSIGN_OR_RETURN(
+          Date d, keys::ParseRunKey(std::string_view(it->key().data(), it->key().size())));
       return std::optional<Date>(d);
     }
   }
@@ -52,24 +53,25 @@ Result<std::optional<Date>> RunLedger::LastClosedDate(StateStore* store) {
 Result<std::optional<Date>> RunLedger::IncompleteBefore(StateStore* store, Date date) {
   std::optional<Date> found;
   Status bad;
-  EODCLEAR_RETURN_IF_ERROR(store->ScanPrefix(StateCf::kRuns, "", [&](std::string_view k, std::string_view v) {
-    auto d = keys::ParseRunKey(k);
-    if (!d) {
-      bad = d.error();
-      return false;
-    }
-    if (!(*d < date)) return false;
-    eodclear::state::v1::RunState s;
-    if (!s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("run state of " + d->ToString() + " is corrupt");
-      return false;
-    }
-    if (s.published_run_id().empty()) {
-      found = *d;
-      return false;
-    }
-    return true;
-  }));
+  EODCLEAR_RETURN_IF_ERROR(
+      store->ScanPrefix(StateCf::kRuns, "", [&](std::string_view k, std::string_view v) {
+        auto d = keys::ParseRunKey(k);
+        if (!d) {
+          bad = d.error();
+          return false;
+        }
+        if (!(*d < date)) return false;
+        eodclear::state::v1::RunState s;
+        if (!s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("run state of " + d->ToString() + " is corrupt");
+          return false;
+        }
+        if (s.published_run_id().empty()) {
+          found = *d;
+          return false;
+        }
+        return true;
+      }));
   EODCLEAR_RETURN_IF_ERROR(bad);
   return found;
 }

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <rocksdb/write_batch.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rocksdb/write_batch.h>
 
 #include "eodclear/state/v1/state.pb.h"
 #include "pipeline/core/civil_time.h"

@@ -29,9 +29,9 @@ struct RunContext {
   std::ostream* progress = nullptr;
 };
 
-// One step of the end-of-day batch. A stage reads what earlier stages stored, and writes its outputs
-// and its completion checkpoint (RunLedger::MarkCompleted) in one WriteBatch, so a crashed run
-// resumes after the last completed stage. Stages never call each other.
+// One step of the end-of-day batch. A stage reads what earlier stages stored, and writes its
+// outputs and its completion checkpoint (RunLedger::MarkCompleted) in one WriteBatch, so a crashed
+// run resumes after the last completed stage. Stages never call each other.
 class Stage {
  public:
   virtual ~Stage() = default;

@@ -4,10 +4,12 @@ namespace eodclear::keys {
 namespace {
 
 void PutU32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
 }
 void PutU64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
 }
 // Signed numbers have their sign bit flipped so negative values sort before positive ones.
 void PutI32(std::string* out, int32_t v) { PutU32(out, static_cast<uint32_t>(v) ^ 0x80000000u); }
@@ -30,7 +32,8 @@ class Reader {
       return 0;
     }
     uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(s_[static_cast<size_t>(i)]);
+    for (int i = 0; i < bytes; ++i)
+      v = (v << 8) | static_cast<unsigned char>(s_[static_cast<size_t>(i)]);
     s_.remove_prefix(static_cast<size_t>(bytes));
     return v;
   }
@@ -91,7 +94,8 @@ Result<OffsetKeyParts> ParseOffsetKey(std::string_view key) {
   return p;
 }
 
-std::string PositionKey(std::string_view firm, std::string_view account, std::string_view contract) {
+std::string PositionKey(std::string_view firm, std::string_view account,
+                        std::string_view contract) {
   std::string k;
   PutText(&k, firm);
   PutText(&k, account);

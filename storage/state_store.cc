@@ -7,7 +7,7 @@
 namespace eodclear {
 namespace {
 constexpr std::string_view kCfNames[kStateCfCount] = {
-    "default",   "offsets",   "positions",      "contract_days", "quotes",
+    "default",    "offsets",   "positions",      "contract_days", "quotes",
     "day_trades", "trade_ids", "pending_trades", "dead_letters",  "runs",
 };
 }  // namespace
@@ -44,9 +44,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& op
 
   std::unique_ptr<StateStore> store(new StateStore());
   rocksdb::DB* raw = nullptr;
-  EODCLEAR_RETURN_IF_ERROR(FromRocks(
-      rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw),
-      "opening state database " + options.path));
+  EODCLEAR_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw),
+                "opening state database " + options.path));
   store->db_.reset(raw);
 
   EODCLEAR_ASSIGN_OR_RETURN(auto version, store->Get(StateCf::kDefault, keys::kFormatVersionKey));
@@ -55,9 +55,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& op
     batch.Put(store->cf(StateCf::kDefault), keys::kFormatVersionKey, keys::kFormatVersion);
     EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
   } else if (*version != keys::kFormatVersion) {
-    return Err(Status::FailedPrecondition("state database " + options.path + " has format version " +
-                                          *version + ", this eodclear reads version " +
-                                          std::string(keys::kFormatVersion)));
+    return Err(Status::FailedPrecondition(
+        "state database " + options.path + " has format version " + *version +
+        ", this eodclear reads version " + std::string(keys::kFormatVersion)));
   }
   return store;
 }
@@ -71,7 +71,8 @@ StateStore::~StateStore() {
 
 Result<std::optional<std::string>> StateStore::Get(StateCf which, std::string_view key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   EODCLEAR_RETURN_IF_ERROR(FromRocks(s, "reading " + std::string(StateCfName(which))));
   return std::optional<std::string>(std::move(value));

@@ -1,13 +1,13 @@
 #pragma once
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include "pipeline/core/status.h"
 
@@ -38,8 +38,8 @@ struct StateStoreOptions {
   size_t write_buffer_bytes = 64u << 20;
 };
 
-// The one RocksDB database of an eodclear instance (storage/FORMAT.md). Converts every RocksDB error
-// to Status here. Thread-safe as rocksdb::DB is; not copyable.
+// The one RocksDB database of an eodclear instance (storage/FORMAT.md). Converts every RocksDB
+// error to Status here. Thread-safe as rocksdb::DB is; not copyable.
 class StateStore {
  public:
   // Opens or creates the database and its column families and checks the format version: a
@@ -57,9 +57,10 @@ class StateStore {
   // The value of `key`, std::nullopt when absent.
   Result<std::optional<std::string>> Get(StateCf which, std::string_view key) const;
 
-  // Applies `batch` atomically. `sync` fsyncs the write-ahead log before returning: use it for stage
-  // checkpoints; batches without it survive a process crash but may be lost, together with every
-  // later batch, by an operating-system crash (point-in-time recovery keeps a consistent prefix).
+  // Applies `batch` atomically. `sync` fsyncs the write-ahead log before returning: use it for
+  // stage checkpoints; batches without it survive a process crash but may be lost, together with
+  // every later batch, by an operating-system crash (point-in-time recovery keeps a consistent
+  // prefix).
   Status Write(rocksdb::WriteBatch* batch, bool sync);
 
   // An iterator over `which`; callers check it with IteratorStatus when done.

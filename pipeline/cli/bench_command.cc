@@ -2,10 +2,9 @@
 
 #include <sys/resource.h>
 
-#include <iomanip>
-
 #include <chrono>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -26,7 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 ExitCode Fail(const Status& s) {
   std::cerr << "eodclear bench: " << s.ToString() << "\n";
@@ -56,8 +57,10 @@ ExitCode BenchCommand(const BenchOptions& options) {
     int64_t base_ticks;
     const char* tick;
   };
-  const Instrument instruments[] = {{"ESM23", 17600, "0.25"}, {"NQM23", 58000, "0.25"},
-                                    {"MESM23", 17600, "0.25"}, {"RTYM23", 18000, "0.1"},
+  const Instrument instruments[] = {{"ESM23", 17600, "0.25"},
+                                    {"NQM23", 58000, "0.25"},
+                                    {"MESM23", 17600, "0.25"},
+                                    {"RTYM23", 18000, "0.1"},
                                     {"YMM23", 33500, "1"}};
   std::mt19937_64 rng(42);
   Producer::Options po;
@@ -79,14 +82,16 @@ ExitCode BenchCommand(const BenchOptions& options) {
     t.set_price(price.ToString());
     t.set_quantity(1 + static_cast<int64_t>(rng() % 20));
     uint64_t a = rng() % static_cast<uint64_t>(options.accounts);
-    uint64_t b = (a + 1 + rng() % static_cast<uint64_t>(options.accounts - 1)) % static_cast<uint64_t>(options.accounts);
+    uint64_t b = (a + 1 + rng() % static_cast<uint64_t>(options.accounts - 1)) %
+                 static_cast<uint64_t>(options.accounts);
     t.mutable_buyer()->set_firm("F" + std::to_string(a % 20));
     t.mutable_buyer()->set_account("A" + std::to_string(a));
     t.mutable_seller()->set_firm("F" + std::to_string(b % 20));
     t.mutable_seller()->set_account("A" + std::to_string(b));
     // Spread keys so every partition gets its share (the broker caps a partition's size).
     std::string key = std::string(inst.contract) + "#" + std::to_string(i % 4096);
-    if (Status s = (*producer)->Produce("trades", key, t.SerializeAsString()); !s.ok()) return Fail(s);
+    if (Status s = (*producer)->Produce("trades", key, t.SerializeAsString()); !s.ok())
+      return Fail(s);
   }
   if (Status s = (*producer)->Flush(); !s.ok()) return Fail(s);
   double produce_secs = Since(t0);
@@ -107,8 +112,9 @@ ExitCode BenchCommand(const BenchOptions& options) {
     auto w = (*consumer)->QueryWatermarks("trades", p);
     if (!w) return Fail(w.error());
     if (w->low > 0) {
-      return Fail(Status::InvalidArgument("partition " + std::to_string(p) +
-                                          " overflowed the development broker; use more --partitions"));
+      return Fail(
+          Status::InvalidArgument("partition " + std::to_string(p) +
+                                  " overflowed the development broker; use more --partitions"));
     }
     on_broker += w->high;
     ranges.push_back(PartitionRange{"trades", p, w->low, w->high});
@@ -129,7 +135,8 @@ ExitCode BenchCommand(const BenchOptions& options) {
 
   // (2) The ingest stage into a fresh database.
   std::string tmpl = (fs::temp_directory_path() / "eodclear-bench-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return Fail(Status::Unavailable("cannot create a temporary folder"));
+  if (mkdtemp(tmpl.data()) == nullptr)
+    return Fail(Status::Unavailable("cannot create a temporary folder"));
   StateStoreOptions so;
   so.path = tmpl;
   double ingest_secs = 0;
@@ -152,7 +159,8 @@ ExitCode BenchCommand(const BenchOptions& options) {
     ctx.progress = &progress;
     IngestOptions io;
     io.quotes_topic = "quotes";
-    if (const char* e = std::getenv("EODCLEAR_BENCH_COMMIT")) io.commit_every_messages = std::stoul(e);
+    if (const char* e = std::getenv("EODCLEAR_BENCH_COMMIT"))
+      io.commit_every_messages = std::stoul(e);
     IngestStage ingest(io, kafka);
     t0 = Clock::now();
     if (Status s = ingest.Run(ctx); !s.ok()) return Fail(s);
@@ -175,14 +183,16 @@ ExitCode BenchCommand(const BenchOptions& options) {
   std::cout.precision(0);
   std::cout << "trades on broker:          " << on_broker << " (" << parts->size()
             << " partitions, " << raw_bytes / (raw_count > 0 ? raw_count : 1) << " bytes each)\n"
-            << "produce:                   " << static_cast<double>(options.trades) / produce_secs << " msg/s\n"
+            << "produce:                   " << static_cast<double>(options.trades) / produce_secs
+            << " msg/s\n"
             << "bare batch consumer:       " << raw_rate << " msg/s (" << raw_count << " in "
             << std::setprecision(2) << raw_secs << " s)\n"
-            << std::setprecision(0)
-            << "ingest, exactly once:      " << ingest_rate << " trades/s (" << consumed << " in "
-            << std::setprecision(2) << ingest_secs << " s, state and offsets per WriteBatch)\n"
+            << std::setprecision(0) << "ingest, exactly once:      " << ingest_rate << " trades/s ("
+            << consumed << " in " << std::setprecision(2) << ingest_secs
+            << " s, state and offsets per WriteBatch)\n"
             << "ingest / bare consumer:    " << ingest_rate / raw_rate << "\n"
-            << "peak resident memory:      " << static_cast<double>(usage.ru_maxrss) / 1024.0 << " MiB\n";
+            << "peak resident memory:      " << static_cast<double>(usage.ru_maxrss) / 1024.0
+            << " MiB\n";
   return ExitCode::kSuccess;
 }
 

@@ -12,10 +12,12 @@ namespace eodclear {
 namespace {
 
 const std::vector<std::string> kTradeHeader = {
-    "trade_id", "trade_date", "exec_time",  "contract",      "price",
+    "trade_id", "trade_date", "exec_time",     "contract",    "price",
     "quantity", "buyer_firm", "buyer_account", "seller_firm", "seller_account"};
-const std::vector<std::string> kQuoteHeader = {"contract", "time", "bid", "bid_size", "ask", "ask_size"};
-const std::vector<std::string> kReferencePriceHeader = {"name", "date", "kind", "value", "published_at"};
+const std::vector<std::string> kQuoteHeader = {"contract", "time", "bid",
+                                               "bid_size", "ask",  "ask_size"};
+const std::vector<std::string> kReferencePriceHeader = {"name", "date", "kind", "value",
+                                                        "published_at"};
 
 // Collects the first problem of a row.
 class RowCheck {
@@ -36,7 +38,8 @@ class RowCheck {
     if (auto d = Date::Parse(Field(i)); !d) Fail(file_.header()[i] + ": " + d.error().message());
   }
   void CheckTime(size_t i) {
-    if (auto t = ZonedTime::Parse(Field(i)); !t) Fail(file_.header()[i] + ": " + t.error().message());
+    if (auto t = ZonedTime::Parse(Field(i)); !t)
+      Fail(file_.header()[i] + ": " + t.error().message());
   }
   std::string DecimalText(size_t i, bool allow_empty) {
     if (allow_empty && Field(i).empty()) return "";
@@ -144,7 +147,8 @@ std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
       c.CheckDate(1);
       r.set_date(c.Field(1));
       clearing::v1::ReferencePrice::Kind k;
-      if (c.Field(2) == "KIND_UNSPECIFIED" || !clearing::v1::ReferencePrice::Kind_Parse(c.Field(2), &k)) {
+      if (c.Field(2) == "KIND_UNSPECIFIED" ||
+          !clearing::v1::ReferencePrice::Kind_Parse(c.Field(2), &k)) {
         c.Fail("kind '" + c.Field(2) +
                "' is not one of SOQ, OFFICIAL_CLOSE, REFERENCE_RATE, SPECIAL_QUOTATION");
       } else {

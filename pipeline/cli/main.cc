@@ -1,10 +1,9 @@
 // eodclear: the end-of-day clearing batch. One binary, one subcommand per job; `--help` on each.
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "pipeline/cli/bench_command.h"
 #include "pipeline/cli/exit_codes.h"
@@ -66,8 +65,9 @@ int BrokerCommand(const DevBrokerOptions& options) {
 
 int main(int argc, char** argv) {
   using namespace eodclear;
-  CLI::App app{"eodclear: end-of-day clearing for futures — ingest trades and quotes from Kafka, "
-               "keep positions in RocksDB, publish results to Kafka."};
+  CLI::App app{
+      "eodclear: end-of-day clearing for futures — ingest trades and quotes from Kafka, "
+      "keep positions in RocksDB, publish results to Kafka."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "eodclear 0.1.0");
 
@@ -95,57 +95,77 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--output", run.output_dir,
                       "With --embedded: folder for <topic>.jsonl of each output topic "
                       "(default ./eodclear-output)");
-  run_cmd->add_option("--embedded-partitions", run.embedded_partitions,
-                      "With --embedded: partitions per topic")->capture_default_str()->check(CLI::Range(1, 1000));
-  run_cmd->add_option("--batch-size", run.ingest.commit_every_messages,
-                      "Messages applied per state write (state and offsets commit together)")
-      ->capture_default_str()->check(CLI::Range(1, 10000000));
-  run_cmd->add_option("--progress-every", run.ingest.progress_every_messages,
-                      "Print ingest progress every N messages (0: once a second)")->capture_default_str();
-  run_cmd->add_option("--idle-timeout", run.ingest.idle_timeout_seconds,
-                      "Seconds without progress before the cut-off before giving up")
-      ->capture_default_str()->check(CLI::Range(1, 86400));
-  run_cmd->add_option("--transactional-id", run.publish.transactional_id,
-                      "Kafka transactional.id of the publisher (stable per instance)")->capture_default_str();
+  run_cmd
+      ->add_option("--embedded-partitions", run.embedded_partitions,
+                   "With --embedded: partitions per topic")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  run_cmd
+      ->add_option("--batch-size", run.ingest.commit_every_messages,
+                   "Messages applied per state write (state and offsets commit together)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  run_cmd
+      ->add_option("--progress-every", run.ingest.progress_every_messages,
+                   "Print ingest progress every N messages (0: once a second)")
+      ->capture_default_str();
+  run_cmd
+      ->add_option("--idle-timeout", run.ingest.idle_timeout_seconds,
+                   "Seconds without progress before the cut-off before giving up")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  run_cmd
+      ->add_option("--transactional-id", run.publish.transactional_id,
+                   "Kafka transactional.id of the publisher (stable per instance)")
+      ->capture_default_str();
 
   // broker
   std::string listen = "127.0.0.1:0";
   DevBrokerOptions broker;
   auto* broker_cmd = app.add_subcommand(
-      "broker", "Run a development Kafka-protocol broker on loopback (in memory; for tests and trials)");
+      "broker",
+      "Run a development Kafka-protocol broker on loopback (in memory; for tests and trials)");
   broker_cmd->add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->capture_default_str();
   broker_cmd->add_option("--partitions", broker.partitions, "Partitions of each topic")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   broker_cmd->add_option("--topic", broker.extra_topics, "Another topic to create (repeatable)");
 
   // load
   std::string brokers, topic, file, type_name;
   bool skip_bad = false;
-  auto* load_cmd = app.add_subcommand("load", "Produce a CSV file of trades, quotes or reference prices to a topic");
+  auto* load_cmd = app.add_subcommand(
+      "load", "Produce a CSV file of trades, quotes or reference prices to a topic");
   load_cmd->add_option("--brokers", brokers, "Kafka bootstrap servers")->required();
   load_cmd->add_option("--topic", topic, "Topic to produce to")->required();
   load_cmd->add_option("--file", file, "CSV file with a header row (see README)")->required();
   load_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
-  load_cmd->add_flag("--skip-bad", skip_bad, "Produce the good rows of a file that has malformed rows");
-  load_cmd->add_option("--kafka-property", kafka_properties, "librdkafka property name=value (repeatable)");
+  load_cmd->add_flag("--skip-bad", skip_bad,
+                     "Produce the good rows of a file that has malformed rows");
+  load_cmd->add_option("--kafka-property", kafka_properties,
+                       "librdkafka property name=value (repeatable)");
 
   // dump
-  auto* dump_cmd = app.add_subcommand("dump", "Print every committed message of a topic as JSON lines");
+  auto* dump_cmd =
+      app.add_subcommand("dump", "Print every committed message of a topic as JSON lines");
   dump_cmd->add_option("--brokers", brokers, "Kafka bootstrap servers")->required();
   dump_cmd->add_option("--topic", topic, "Topic to read")->required();
   dump_cmd->add_option("--type", type_name,
                        "Message type when the topic name does not tell (Trade, Quote, "
                        "ReferencePrice, Position, DeadLetter, EodRun)");
-  dump_cmd->add_option("--kafka-property", kafka_properties, "librdkafka property name=value (repeatable)");
+  dump_cmd->add_option("--kafka-property", kafka_properties,
+                       "librdkafka property name=value (repeatable)");
 
   // bench
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand(
-      "bench", "Measure ingest throughput (trades/s into RocksDB, exactly once) against a bare consumer");
+      "bench",
+      "Measure ingest throughput (trades/s into RocksDB, exactly once) against a bare consumer");
   bench_cmd->add_option("--trades", bench.trades, "Trades to produce")->capture_default_str();
   bench_cmd->add_option("--partitions", bench.partitions, "Partitions of the trades topic")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   bench_cmd->add_option("--accounts", bench.accounts, "Distinct accounts")->capture_default_str();
   bench_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
   bench_cmd->add_option("--brokers", bench.brokers,
@@ -170,12 +190,13 @@ int main(int argc, char** argv) {
   if (Status s = ParseKafkaProperties(kafka_properties, &kafka); !s.ok()) return Report("load", s);
 
   if (load_cmd->parsed()) {
-    auto products = ProductCatalog::Load((std::filesystem::path(refdata_dir) / "products.csv").string());
+    auto products =
+        ProductCatalog::Load((std::filesystem::path(refdata_dir) / "products.csv").string());
     if (!products) return Report("load", products.error());
     auto report = LoadCsvToTopic(kafka, topic, file, *products, skip_bad, std::cerr);
     if (!report) return Report("load", report.error());
-    std::cerr << "eodclear load: " << report->produced << " messages produced to " << topic << " from "
-              << report->rows << " rows";
+    std::cerr << "eodclear load: " << report->produced << " messages produced to " << topic
+              << " from " << report->rows << " rows";
     if (report->skipped > 0) std::cerr << " (" << report->skipped << " malformed rows skipped)";
     std::cerr << "\n";
     return Code(report->skipped > 0 ? ExitCode::kCompletedWithDataErrors : ExitCode::kSuccess);

@@ -1,12 +1,12 @@
 #include "pipeline/cli/run_command.h"
 
+#include <prometheus/exposer.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
-
-#include <prometheus/exposer.h>
 
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
@@ -71,7 +71,8 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   kafka.brokers = options.brokers;
   if (Status s = ParseKafkaProperties(options.kafka_properties, &kafka); !s.ok()) return Fail(s);
   if (options.embedded) {
-    if (options.input_dir.empty()) return Fail(Status::InvalidArgument("--embedded needs --input DIR"));
+    if (options.input_dir.empty())
+      return Fail(Status::InvalidArgument("--embedded needs --input DIR"));
     if (!fs::is_directory(options.input_dir)) {
       return Fail(Status::InvalidArgument("--input " + options.input_dir + " is not a folder"));
     }
@@ -85,7 +86,8 @@ ExitCode RunCommand(const RunCommandOptions& options) {
     try {
       exposer = std::make_unique<prometheus::Exposer>(options.metrics_listen);
     } catch (const std::exception& e) {
-      return Fail(Status::InvalidArgument("--metrics-listen " + options.metrics_listen + ": " + e.what()));
+      return Fail(
+          Status::InvalidArgument("--metrics-listen " + options.metrics_listen + ": " + e.what()));
     }
     exposer->RegisterCollectable(metrics.registry());
     std::cerr << "eodclear run: metrics on http://" << options.metrics_listen << "/metrics\n";
@@ -151,8 +153,9 @@ ExitCode RunCommand(const RunCommandOptions& options) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     if (ec) return Fail(Status::InvalidArgument("--output " + out_dir + ": " + ec.message()));
-    for (const std::string& topic : {options.publish.positions_topic, options.publish.dead_letters_topic,
-                                     options.publish.eod_runs_topic}) {
+    for (const std::string& topic :
+         {options.publish.positions_topic, options.publish.dead_letters_topic,
+          options.publish.eod_runs_topic}) {
       auto prototype = MessageForTopic(topic, "");
       if (!prototype) return Fail(prototype.error());
       fs::path path = fs::path(out_dir) / (topic + ".jsonl");

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <iosfwd>
 #include <memory>
 #include <string>
-
-#include <google/protobuf/message.h>
 
 #include "pipeline/core/status.h"
 #include "pipeline/kafka/kafka_options.h"

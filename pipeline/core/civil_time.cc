@@ -69,8 +69,8 @@ std::string Date::ToString() const {
 
 Result<ZonedTime> ZonedTime::Parse(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return Err(Status::InvalidArgument("'" + std::string(text) +
-                                       "' is not an ISO 8601 time with offset: " + std::string(why)));
+    return Err(Status::InvalidArgument(
+        "'" + std::string(text) + "' is not an ISO 8601 time with offset: " + std::string(why)));
   };
   if (text.size() < 20) return bad("too short");
   auto date = Date::Parse(text.substr(0, 10));
@@ -110,7 +110,8 @@ Result<ZonedTime> ZonedTime::Parse(std::string_view text) {
     return bad("no UTC offset or Z");
   }
   if (pos != text.size()) return bad("trailing characters");
-  int64_t local_seconds = int64_t{date->days_since_epoch()} * kSecondsPerDay + hh * 3600 + mm * 60 + ss;
+  int64_t local_seconds =
+      int64_t{date->days_since_epoch()} * kSecondsPerDay + hh * 3600 + mm * 60 + ss;
   int64_t utc_seconds = local_seconds - int64_t{offset} * 60;
   return ZonedTime{utc_seconds * kNanosPerSecond + nanos, offset};
 }

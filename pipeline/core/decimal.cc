@@ -12,8 +12,8 @@ constexpr int kMaxIntegerDigits = 30;
 
 Result<Decimal> Decimal::Parse(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return Err(Status::InvalidArgument("'" + std::string(text) + "' is not a decimal: " +
-                                       std::string(why)));
+    return Err(Status::InvalidArgument("'" + std::string(text) +
+                                       "' is not a decimal: " + std::string(why)));
   };
   if (text.empty()) return bad("empty");
   size_t i = 0;
@@ -48,8 +48,7 @@ Result<Decimal> Decimal::Parse(std::string_view text) {
 }
 
 std::string Decimal::ToString() const {
-  UInt128 mag = units_ < 0 ? static_cast<UInt128>(-(units_ + 1)) + 1
-                                     : static_cast<UInt128>(units_);
+  UInt128 mag = units_ < 0 ? static_cast<UInt128>(-(units_ + 1)) + 1 : static_cast<UInt128>(units_);
   UInt128 whole = mag / static_cast<UInt128>(kOne);
   auto frac = static_cast<uint64_t>(mag % static_cast<UInt128>(kOne));
   std::string digits;

@@ -42,8 +42,14 @@ class Decimal {
   constexpr Decimal operator-() const { return Decimal(-units_); }
   constexpr Decimal operator+(Decimal o) const { return Decimal(units_ + o.units_); }
   constexpr Decimal operator-(Decimal o) const { return Decimal(units_ - o.units_); }
-  constexpr Decimal& operator+=(Decimal o) { units_ += o.units_; return *this; }
-  constexpr Decimal& operator-=(Decimal o) { units_ -= o.units_; return *this; }
+  constexpr Decimal& operator+=(Decimal o) {
+    units_ += o.units_;
+    return *this;
+  }
+  constexpr Decimal& operator-=(Decimal o) {
+    units_ -= o.units_;
+    return *this;
+  }
   constexpr Decimal operator*(int64_t n) const { return Decimal(units_ * n); }
   constexpr auto operator<=>(const Decimal&) const = default;
 

@@ -36,7 +36,9 @@ class [[nodiscard]] Status {
   // Lets EODCLEAR_ASSIGN_OR_RETURN return an error from a function that returns Status.
   Status(std::unexpected<Status> error) : Status(std::move(error.error())) {}  // NOLINT
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status DataError(std::string msg) { return {Code::kDataError, std::move(msg)}; }
   static Status FailedPrecondition(std::string msg) {
@@ -72,14 +74,16 @@ template <typename T>
 using Result = std::expected<T, Status>;
 
 // Wraps a non-OK status as the error of a Result.
-inline std::unexpected<Status> Err(Status status) { return std::unexpected<Status>(std::move(status)); }
+inline std::unexpected<Status> Err(Status status) {
+  return std::unexpected<Status>(std::move(status));
+}
 
 }  // namespace eodclear
 
 // Returns early from a function returning Status with the status of `expr` when it is not OK.
-#define EODCLEAR_RETURN_IF_ERROR(expr)                    \
-  do {                                                    \
-    ::eodclear::Status eodclear_status_ = (expr);         \
+#define EODCLEAR_RETURN_IF_ERROR(expr)                                               \
+  do {                                                                               \
+    ::eodclear::Status eodclear_status_ = (expr);                                    \
     if (!eodclear_status_.ok()) return ::eodclear::Err(std::move(eodclear_status_)); \
   } while (false)
 
@@ -87,8 +91,8 @@ inline std::unexpected<Status> Err(Status status) { return std::unexpected<Statu
 #define EODCLEAR_CONCAT_(a, b) EODCLEAR_CONCAT_INNER_(a, b)
 
 // `EODCLEAR_ASSIGN_OR_RETURN(auto x, MakeX());` — inside a function returning Status or Result<U>.
-#define EODCLEAR_ASSIGN_OR_RETURN(lhs, expr)                                      \
-  auto EODCLEAR_CONCAT_(eodclear_result_, __LINE__) = (expr);                     \
-  if (!EODCLEAR_CONCAT_(eodclear_result_, __LINE__))                              \
+#define EODCLEAR_ASSIGN_OR_RETURN(lhs, expr)                                                 \
+  auto EODCLEAR_CONCAT_(eodclear_result_, __LINE__) = (expr);                                \
+  if (!EODCLEAR_CONCAT_(eodclear_result_, __LINE__))                                         \
     return ::eodclear::Err(std::move(EODCLEAR_CONCAT_(eodclear_result_, __LINE__)).error()); \
   lhs = std::move(*EODCLEAR_CONCAT_(eodclear_result_, __LINE__))

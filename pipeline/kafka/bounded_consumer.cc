@@ -11,7 +11,8 @@ std::string_view ConsumedMessage::topic() const { return rd_kafka_topic_name(m_-
 int32_t ConsumedMessage::partition() const { return m_->partition; }
 int64_t ConsumedMessage::offset() const { return m_->offset; }
 std::string_view ConsumedMessage::key() const {
-  return m_->key == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(m_->key), m_->key_len);
+  return m_->key == nullptr ? std::string_view()
+                            : std::string_view(static_cast<const char*>(m_->key), m_->key_len);
 }
 std::string_view ConsumedMessage::value() const {
   return m_->payload == nullptr ? std::string_view()
@@ -84,9 +85,9 @@ Result<std::vector<int32_t>> BoundedConsumer::Partitions(const std::string& topi
 
 Result<Watermarks> BoundedConsumer::QueryWatermarks(const std::string& topic, int32_t partition) {
   Watermarks w;
-  EODCLEAR_RETURN_IF_ERROR(FromKafka(
-      consumer_->query_watermark_offsets(topic, partition, &w.low, &w.high, 10000),
-      "watermarks of " + topic + "[" + std::to_string(partition) + "]"));
+  EODCLEAR_RETURN_IF_ERROR(
+      FromKafka(consumer_->query_watermark_offsets(topic, partition, &w.low, &w.high, 10000),
+                "watermarks of " + topic + "[" + std::to_string(partition) + "]"));
   return w;
 }
 
@@ -154,17 +155,21 @@ Status BoundedConsumer::Poll(MessageBatch* batch) {
       continue;
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      std::string where = topic.empty() ? "consumer" : topic + "[" + std::to_string(m->partition) + "]";
+      std::string where =
+          topic.empty() ? "consumer" : topic + "[" + std::to_string(m->partition) + "]";
       if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
           m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
         if (failure.ok()) {
           failure = Status::DataError(where + ": offset " + std::to_string(next_[key]) +
                                       " is no longer on the broker (deleted by retention before it "
-                                      "was consumed): " + rd_kafka_message_errstr(m));
+                                      "was consumed): " +
+                                      rd_kafka_message_errstr(m));
         }
-      } else if (rd_kafka_fatal_error(consumer_->c_ptr(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      } else if (rd_kafka_fatal_error(consumer_->c_ptr(), nullptr, 0) !=
+                 RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (failure.ok()) {
-          failure = FromKafka(static_cast<RdKafka::ErrorCode>(m->err), where + ": fatal consumer error");
+          failure =
+              FromKafka(static_cast<RdKafka::ErrorCode>(m->err), where + ": fatal consumer error");
         }
       } else {
         std::cerr << "eodclear: " << where << ": " << rd_kafka_message_errstr(m) << " (retrying)\n";

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -7,8 +9,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "pipeline/core/status.h"
 #include "pipeline/kafka/kafka_options.h"

@@ -1,13 +1,12 @@
 #include "pipeline/kafka/dev_broker.h"
 
 #include <arpa/inet.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <cerrno>
 #include <cstring>
@@ -56,7 +55,8 @@ Result<std::unique_ptr<DevBroker>> DevBroker::Start(const DevBrokerOptions& opti
                                        std::to_string(options.partitions)));
   }
   if (options.port < 0 || options.port > 65535) {
-    return Err(Status::InvalidArgument("port must be 0..65535, got " + std::to_string(options.port)));
+    return Err(
+        Status::InvalidArgument("port must be 0..65535, got " + std::to_string(options.port)));
   }
   std::unique_ptr<DevBroker> broker(new DevBroker());
   char errstr[512];
@@ -97,7 +97,8 @@ Result<std::unique_ptr<DevBroker>> DevBroker::Start(const DevBrokerOptions& opti
   addr.sin_port = htons(static_cast<uint16_t>(options.port));
   std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
   if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return Err(Status::InvalidArgument("listen address '" + options.host + "' is not an IPv4 address"));
+    return Err(
+        Status::InvalidArgument("listen address '" + options.host + "' is not an IPv4 address"));
   }
   if (bind(broker->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       listen(broker->listen_fd_, 64) != 0) {

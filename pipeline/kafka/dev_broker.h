@@ -22,12 +22,12 @@ struct DevBrokerOptions {
   std::vector<std::string> extra_topics;
 };
 
-// A development Kafka-protocol broker on loopback: librdkafka's mock cluster, one broker, in memory,
-// in this process. Any Kafka client can produce and consume through it, with consumer groups and
-// the transactional API. It is not Kafka: nothing is persisted, each partition keeps at most about
-// 5 MiB (older messages are dropped and the low watermark moves), and read_committed does not hide
-// aborted transactions (see README, "The development broker"). Production points --brokers at a
-// real Kafka cluster instead.
+// A development Kafka-protocol broker on loopback: librdkafka's mock cluster, one broker, in
+// memory, in this process. Any Kafka client can produce and consume through it, with consumer
+// groups and the transactional API. It is not Kafka: nothing is persisted, each partition keeps at
+// most about 5 MiB (older messages are dropped and the low watermark moves), and read_committed
+// does not hide aborted transactions (see README, "The development broker"). Production points
+// --brokers at a real Kafka cluster instead.
 //
 // When a fixed port is asked for, a small forwarder listens there and passes bootstrap connections
 // on to the mock broker; the broker's own (advertised) address is on another loopback port, which

@@ -4,7 +4,8 @@ namespace eodclear {
 
 Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
     const KafkaOptions& options, const std::map<std::string, std::string>& defaults) {
-  if (options.brokers.empty()) return Err(Status::InvalidArgument("no Kafka brokers given (--brokers)"));
+  if (options.brokers.empty())
+    return Err(Status::InvalidArgument("no Kafka brokers given (--brokers)"));
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   auto set = [&](const std::string& name, const std::string& value) -> Status {
     std::string err;

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "pipeline/core/status.h"
 

@@ -12,8 +12,8 @@ void Producer::DeliveryReports::dr_cb(RdKafka::Message& message) {
   owner_->failed_.fetch_add(1);
   std::lock_guard<std::mutex> lock(owner_->first_failure_mu_);
   if (owner_->first_failure_.empty()) {
-    owner_->first_failure_ = message.topic_name() + "[" + std::to_string(message.partition()) +
-                             "]: " + message.errstr();
+    owner_->first_failure_ =
+        message.topic_name() + "[" + std::to_string(message.partition()) + "]: " + message.errstr();
   }
 }
 
@@ -71,8 +71,8 @@ Status Producer::Flush() {
   EODCLEAR_RETURN_IF_ERROR(FromKafka(code, "flushing producer"));
   if (failed_.load() > 0) {
     std::lock_guard<std::mutex> lock(first_failure_mu_);
-    return Status::Unavailable(std::to_string(failed_.load()) + " messages were not delivered; first: " +
-                               first_failure_);
+    return Status::Unavailable(std::to_string(failed_.load()) +
+                               " messages were not delivered; first: " + first_failure_);
   }
   return Status::Ok();
 }
@@ -86,7 +86,8 @@ Status Producer::FromTxnError(RdKafka::Error* error, std::string_view what) {
 }
 
 Status Producer::InitTransactions() {
-  return FromTxnError(producer_->init_transactions(options_.timeout_ms), "initialising transactions");
+  return FromTxnError(producer_->init_transactions(options_.timeout_ms),
+                      "initialising transactions");
 }
 Status Producer::BeginTransaction() {
   return FromTxnError(producer_->begin_transaction(), "beginning transaction");

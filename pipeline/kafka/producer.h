@@ -1,13 +1,13 @@
 #pragma once
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "pipeline/core/status.h"
 #include "pipeline/kafka/kafka_options.h"

@@ -25,8 +25,8 @@ std::string Contract::ToString() const {
 
 Result<Contract> SplitContractSymbol(std::string_view symbol) {
   auto bad = [&](std::string_view why) {
-    return Err(Status::InvalidArgument("contract '" + std::string(symbol) + "': " +
-                                       std::string(why)));
+    return Err(
+        Status::InvalidArgument("contract '" + std::string(symbol) + "': " + std::string(why)));
   };
   if (symbol.size() < 4) return bad("expected product code, month code and two-digit year");
   std::string_view product = symbol.substr(0, symbol.size() - 3);
@@ -38,7 +38,8 @@ Result<Contract> SplitContractSymbol(std::string_view symbol) {
     if (!ok) return bad("product code must be upper-case letters and digits");
   }
   int month = MonthFromCode(month_code);
-  if (month == 0) return bad("'" + std::string(1, month_code) + "' is not a month code (FGHJKMNQUVXZ)");
+  if (month == 0)
+    return bad("'" + std::string(1, month_code) + "' is not a month code (FGHJKMNQUVXZ)");
   if (y1 < '0' || y1 > '9' || y2 < '0' || y2 > '9') return bad("year must be two digits");
   return Contract{std::string(product), 2000 + (y1 - '0') * 10 + (y2 - '0'), month};
 }

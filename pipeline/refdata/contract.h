@@ -9,7 +9,8 @@
 namespace eodclear {
 
 // A futures contract: a product (by its canonical clearing code) and a delivery month.
-// Written CME style: product code + month code + two-digit year, "ESM23" = E-mini S&P 500, June 2023.
+// Written CME style: product code + month code + two-digit year, "ESM23" = E-mini S&P 500, June
+// 2023.
 struct Contract {
   std::string product;  // canonical clearing code, e.g. "ME" (never the alias "EMD")
   int year = 0;         // four digits; the two-digit year is read as 20YY

@@ -5,9 +5,8 @@
 namespace eodclear {
 namespace {
 
-const std::vector<std::string> kProductColumns = {"code",    "aliases",  "name",       "exchange",
-                                                  "chapter", "currency", "multiplier", "tick",
-                                                  "source"};
+const std::vector<std::string> kProductColumns = {
+    "code", "aliases", "name", "exchange", "chapter", "currency", "multiplier", "tick", "source"};
 
 std::vector<std::string> SplitAliases(const std::string& field) {
   std::vector<std::string> out;
@@ -47,7 +46,8 @@ Result<ProductCatalog> ProductCatalog::Load(const std::string& path) {
     p.exchange = f[3];
     p.chapter = f[4];
     p.currency = f[5];
-    if (!IsCode(p.code)) return where("code '" + p.code + "' must be upper-case letters and digits");
+    if (!IsCode(p.code))
+      return where("code '" + p.code + "' must be upper-case letters and digits");
     for (const auto& a : p.aliases) {
       if (!IsCode(a)) return where("alias '" + a + "' must be upper-case letters and digits");
     }
@@ -55,13 +55,15 @@ Result<ProductCatalog> ProductCatalog::Load(const std::string& path) {
     if (p.exchange != "CME" && p.exchange != "CBOT") {
       return where("exchange '" + p.exchange + "' must be CME or CBOT");
     }
-    if (p.currency.size() != 3) return where("currency '" + p.currency + "' must be a 3-letter code");
+    if (p.currency.size() != 3)
+      return where("currency '" + p.currency + "' must be a 3-letter code");
     auto multiplier = Decimal::Parse(f[6]);
     if (!multiplier || !(*multiplier > Decimal())) {
       return where("multiplier '" + f[6] + "' must be a positive decimal");
     }
     auto tick = Decimal::Parse(f[7]);
-    if (!tick || !(*tick > Decimal())) return where("tick '" + f[7] + "' must be a positive decimal");
+    if (!tick || !(*tick > Decimal()))
+      return where("tick '" + f[7] + "' must be a positive decimal");
     p.multiplier = *multiplier;
     p.tick = *tick;
     products.push_back(std::move(p));

@@ -27,8 +27,9 @@ struct Product {
 class ProductCatalog {
  public:
   // Loads products.csv. Columns: code,aliases,name,exchange,chapter,currency,multiplier,tick,source
-  // (aliases separated by '|'; source says where the values come from). Any malformed row, duplicate code or alias that collides with
-  // another product stops the load with "file:line: what".
+  // (aliases separated by '|'; source says where the values come from). Any malformed row,
+  // duplicate code or alias that collides with another product stops the load with "file:line:
+  // what".
   static Result<ProductCatalog> Load(const std::string& path);
   static Result<ProductCatalog> FromProducts(std::vector<Product> products);
 

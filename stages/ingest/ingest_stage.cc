@@ -1,14 +1,14 @@
 #include "stages/ingest/ingest_stage.h"
 
-#include <chrono>
-#include <future>
-#include <memory>
-#include <map>
-#include <ostream>
-#include <unordered_set>
-
 #include <google/protobuf/arena.h>
 #include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <unordered_set>
 
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/quote.pb.h"
@@ -38,7 +38,9 @@ double SecondsSince(Clock::time_point t) {
 Result<Decimal> ParseStoredDecimal(const std::string& text, std::string_view what) {
   if (text.empty()) return Decimal();
   auto d = Decimal::Parse(text);
-  if (!d) return Err(Status::Internal("stored " + std::string(what) + " is corrupt: " + d.error().message()));
+  if (!d)
+    return Err(
+        Status::Internal("stored " + std::string(what) + " is corrupt: " + d.error().message()));
   return d;
 }
 
@@ -86,7 +88,8 @@ class IngestRun {
   rocksdb::WriteBatch batch_;
   // Blocks of the batch live on an arena, freed at once after each commit.
   std::unique_ptr<google::protobuf::Arena> arena_ = std::make_unique<google::protobuf::Arena>();
-  std::map<std::string, std::pair<keys::SourcePosition, state::TradePrintBlock*>, std::less<>> prints_;
+  std::map<std::string, std::pair<keys::SourcePosition, state::TradePrintBlock*>, std::less<>>
+      prints_;
   std::map<Date, std::pair<keys::SourcePosition, state::TradeIdBlock*>> ids_;
   std::map<std::pair<std::string, std::string>, int64_t> batch_rejects_;  // (topic, reason)
   int64_t batch_trades_ = 0;
@@ -111,86 +114,91 @@ class IngestRun {
 Status IngestRun::LoadState() {
   EODCLEAR_ASSIGN_OR_RETURN(last_closed_, RunLedger::LastClosedDate(ctx_.store));
   Status bad;
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kTradeIds, "", [&](std::string_view, std::string_view v) {
-    state::TradeIdBlock block;
-    if (!block.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("a trade id block is corrupt");
-      return false;
-    }
-    for (const auto& id : block.trade_ids()) trade_ids_.Insert(id);
-    return true;
-  }));
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
-    auto key = keys::ParsePositionKey(k);
-    state::PositionState s;
-    if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("a position record is corrupt");
-      return false;
-    }
-    PositionEntry e;
-    e.firm = key->firm;
-    e.account = key->account;
-    e.contract = key->contract;
-    e.net = s.net_quantity();
-    auto day = Date::Parse(s.activity_date());
-    auto bv = ParseStoredDecimal(s.buy_value(), "buy value");
-    auto sv = ParseStoredDecimal(s.sell_value(), "sell value");
-    if (!day || !bv || !sv) {
-      bad = Status::Internal("position record of " + e.account + " " + e.contract + " is corrupt");
-      return false;
-    }
-    e.activity_date = *day;
-    e.bought = s.bought();
-    e.sold = s.sold();
-    e.buy_value = *bv;
-    e.sell_value = *sv;
-    book_.LoadPosition(std::move(e));
-    return true;
-  }));
+  EODCLEAR_RETURN_IF_ERROR(
+      ctx_.store->ScanPrefix(StateCf::kTradeIds, "", [&](std::string_view, std::string_view v) {
+        state::TradeIdBlock block;
+        if (!block.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a trade id block is corrupt");
+          return false;
+        }
+        for (const auto& id : block.trade_ids()) trade_ids_.Insert(id);
+        return true;
+      }));
+  EODCLEAR_RETURN_IF_ERROR(
+      ctx_.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
+        auto key = keys::ParsePositionKey(k);
+        state::PositionState s;
+        if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a position record is corrupt");
+          return false;
+        }
+        PositionEntry e;
+        e.firm = key->firm;
+        e.account = key->account;
+        e.contract = key->contract;
+        e.net = s.net_quantity();
+        auto day = Date::Parse(s.activity_date());
+        auto bv = ParseStoredDecimal(s.buy_value(), "buy value");
+        auto sv = ParseStoredDecimal(s.sell_value(), "sell value");
+        if (!day || !bv || !sv) {
+          bad = Status::Internal("position record of " + e.account + " " + e.contract +
+                                 " is corrupt");
+          return false;
+        }
+        e.activity_date = *day;
+        e.bought = s.bought();
+        e.sold = s.sold();
+        e.buy_value = *bv;
+        e.sell_value = *sv;
+        book_.LoadPosition(std::move(e));
+        return true;
+      }));
   EODCLEAR_RETURN_IF_ERROR(bad);
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kContractDays, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
-    auto key = keys::ParseContractDayKey(k);
-    state::ContractDayStats s;
-    if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("a contract statistics record is corrupt");
-      return false;
-    }
-    ContractDayEntry e;
-    e.contract = key->contract;
-    e.trade_count = s.trade_count();
-    e.volume = s.volume();
-    auto turnover = ParseStoredDecimal(s.turnover(), "turnover");
-    auto open = ParseStoredDecimal(s.open_price(), "open");
-    auto high = ParseStoredDecimal(s.high_price(), "high");
-    auto low = ParseStoredDecimal(s.low_price(), "low");
-    auto last = ParseStoredDecimal(s.last_price(), "last");
-    auto first_time = ZonedTime::Parse(s.first_trade_time());
-    auto last_time = ZonedTime::Parse(s.last_trade_time());
-    if (!turnover || !open || !high || !low || !last || !first_time || !last_time) {
-      bad = Status::Internal("contract statistics of " + e.contract + " are corrupt");
-      return false;
-    }
-    e.turnover = *turnover;
-    e.open = *open;
-    e.high = *high;
-    e.low = *low;
-    e.last = *last;
-    e.first_time = *first_time;
-    e.last_time = *last_time;
-    book_.LoadContractDay(std::move(e));
-    return true;
-  }));
+  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(
+      StateCf::kContractDays, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
+        auto key = keys::ParseContractDayKey(k);
+        state::ContractDayStats s;
+        if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a contract statistics record is corrupt");
+          return false;
+        }
+        ContractDayEntry e;
+        e.contract = key->contract;
+        e.trade_count = s.trade_count();
+        e.volume = s.volume();
+        auto turnover = ParseStoredDecimal(s.turnover(), "turnover");
+        auto open = ParseStoredDecimal(s.open_price(), "open");
+        auto high = ParseStoredDecimal(s.high_price(), "high");
+        auto low = ParseStoredDecimal(s.low_price(), "low");
+        auto last = ParseStoredDecimal(s.last_price(), "last");
+        auto first_time = ZonedTime::Parse(s.first_trade_time());
+        auto last_time = ZonedTime::Parse(s.last_trade_time());
+        if (!turnover || !open || !high || !low || !last || !first_time || !last_time) {
+          bad = Status::Internal("contract statistics of " + e.contract + " are corrupt");
+          return false;
+        }
+        e.turnover = *turnover;
+        e.open = *open;
+        e.high = *high;
+        e.low = *low;
+        e.last = *last;
+        e.first_time = *first_time;
+        e.last_time = *last_time;
+        book_.LoadContractDay(std::move(e));
+        return true;
+      }));
   EODCLEAR_RETURN_IF_ERROR(bad);
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kQuotes, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
-    auto key = keys::ParseContractDayKey(k);
-    state::QuoteState q;
-    if (!key || !q.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("a quote record is corrupt");
-      return false;
-    }
-    quotes_.insert_or_assign(key->contract, std::move(q));
-    return true;
-  }));
+  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(
+      StateCf::kQuotes, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
+        auto key = keys::ParseContractDayKey(k);
+        state::QuoteState q;
+        if (!key || !q.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a quote record is corrupt");
+          return false;
+        }
+        quotes_.insert_or_assign(key->contract, std::move(q));
+        return true;
+      }));
   return bad;
 }
 
@@ -229,7 +237,9 @@ Status IngestRun::ApplyPendingTrades() {
     batch_.Delete(ctx_.store->cf(StateCf::kPendingTrades), k);
   }
   EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
-  if (applied > 0) *ctx_.progress << "ingest: applied " << applied << " trades held for " << date_.ToString() << "\n";
+  if (applied > 0)
+    *ctx_.progress << "ingest: applied " << applied << " trades held for " << date_.ToString()
+                   << "\n";
   return Commit({}, /*sync=*/false);
 }
 
@@ -248,7 +258,8 @@ void IngestRun::ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition&
   print->set_quantity(t.quantity);
 }
 
-void IngestRun::DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason, std::string detail) {
+void IngestRun::DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason,
+                             std::string detail) {
   DeadLetter dl;
   dl.set_business_date(date_.ToString());
   dl.set_source_topic(std::string(m.topic()));
@@ -355,7 +366,8 @@ Status IngestRun::AwaitWrite() {
   return Status::Ok();
 }
 
-Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t>& offsets, bool sync) {
+Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t>& offsets,
+                         bool sync) {
   StateStore* store = ctx_.store;
   for (const PositionEntry* e : book_.TakeDirtyPositions()) {
     state::PositionState s;
@@ -398,7 +410,8 @@ Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t
   }
   ids_.clear();
   for (const auto& [tp, next] : offsets) {
-    batch_.Put(store->cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second), keys::EncodeOffset(next));
+    batch_.Put(store->cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second),
+               keys::EncodeOffset(next));
   }
   int64_t consumed = batch_trades_ + batch_quotes_, rejected = 0;
   for (const auto& [key, n] : batch_rejects_) rejected += n;
@@ -411,7 +424,8 @@ Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t
   batch_ = rocksdb::WriteBatch();
   arena_ = std::make_unique<google::protobuf::Arena>();
   InFlight next;
-  next.done = std::async(std::launch::async, [store, writing, sync] { return store->Write(writing.get(), sync); });
+  next.done = std::async(std::launch::async,
+                         [store, writing, sync] { return store->Write(writing.get(), sync); });
   next.trades = batch_trades_;
   next.quotes = batch_quotes_;
   next.rejects = std::move(batch_rejects_);
@@ -431,7 +445,8 @@ void IngestRun::Progress(size_t done, size_t total, bool force) {
   double secs = SecondsSince(started_);
   *ctx_.progress << "ingest: " << done << "/" << total << " messages";
   if (total > 0) *ctx_.progress << " (" << (100 * done / total) << "%)";
-  if (secs > 0) *ctx_.progress << ", " << static_cast<int64_t>(static_cast<double>(done) / secs) << " msg/s";
+  if (secs > 0)
+    *ctx_.progress << ", " << static_cast<int64_t>(static_cast<double>(done) / secs) << " msg/s";
   *ctx_.progress << std::endl;
   last_progress_ = Clock::now();
   last_progress_count_ = done;
@@ -511,7 +526,8 @@ Status IngestStage::Run(RunContext& ctx) {
     if (!partitions) return partitions.error();
     for (int32_t p : *partitions) {
       EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
-      EODCLEAR_ASSIGN_OR_RETURN(auto stored, ctx.store->Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
+      EODCLEAR_ASSIGN_OR_RETURN(auto stored,
+                                ctx.store->Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
       int64_t start = 0;
       if (stored) {
         EODCLEAR_ASSIGN_OR_RETURN(start, keys::DecodeOffset(*stored));

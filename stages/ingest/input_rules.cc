@@ -26,14 +26,19 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
     const std::string& value;
   };
   const Required required[] = {
-      {"trade_id", t.trade_id()},         {"trade_date", t.trade_date()},
-      {"exec_time", t.exec_time()},       {"contract", t.contract()},
-      {"price", t.price()},               {"buyer.firm", t.buyer().firm()},
-      {"buyer.account", t.buyer().account()}, {"seller.firm", t.seller().firm()},
+      {"trade_id", t.trade_id()},
+      {"trade_date", t.trade_date()},
+      {"exec_time", t.exec_time()},
+      {"contract", t.contract()},
+      {"price", t.price()},
+      {"buyer.firm", t.buyer().firm()},
+      {"buyer.account", t.buyer().account()},
+      {"seller.firm", t.seller().firm()},
       {"seller.account", t.seller().account()},
   };
   for (const auto& r : required) {
-    if (r.value.empty()) return Reject(DeadLetter::MISSING_FIELD, std::string(r.name) + " is empty");
+    if (r.value.empty())
+      return Reject(DeadLetter::MISSING_FIELD, std::string(r.name) + " is empty");
   }
   ValidTrade v;
   v.trade_id = t.trade_id();
@@ -92,16 +97,19 @@ std::variant<ValidQuote, Rejection> ValidateQuote(const clearing::v1::Quote& q,
   for (auto& s : sides) {
     if (s.price.empty()) {
       if (s.size != 0) {
-        return Reject(DeadLetter::INVALID_FIELD,
-                      std::string(s.name) + " has size " + std::to_string(s.size) + " but no price");
+        return Reject(DeadLetter::INVALID_FIELD, std::string(s.name) + " has size " +
+                                                     std::to_string(s.size) + " but no price");
       }
       continue;
     }
     auto price = Decimal::Parse(s.price);
-    if (!price) return Reject(DeadLetter::INVALID_FIELD, std::string(s.name) + ": " + price.error().message());
+    if (!price)
+      return Reject(DeadLetter::INVALID_FIELD,
+                    std::string(s.name) + ": " + price.error().message());
     if (s.size <= 0) {
-      return Reject(DeadLetter::NON_POSITIVE_QUANTITY,
-                    std::string(s.name) + "_size is " + std::to_string(s.size) + ", must be positive");
+      return Reject(
+          DeadLetter::NON_POSITIVE_QUANTITY,
+          std::string(s.name) + "_size is " + std::to_string(s.size) + ", must be positive");
     }
     *s.has = true;
     *s.out = *price;

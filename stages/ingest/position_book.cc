@@ -98,7 +98,8 @@ std::vector<const PositionEntry*> PositionBook::TakeDirtyPositions() {
 }
 
 std::vector<const ContractDayEntry*> PositionBook::TakeDirtyContractDays() {
-  std::vector<const ContractDayEntry*> out(dirty_contract_days_.begin(), dirty_contract_days_.end());
+  std::vector<const ContractDayEntry*> out(dirty_contract_days_.begin(),
+                                           dirty_contract_days_.end());
   for (ContractDayEntry* e : dirty_contract_days_) e->dirty = false;
   dirty_contract_days_.clear();
   return out;

@@ -2,8 +2,8 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "pipeline/core/civil_time.h"
@@ -70,7 +70,8 @@ class PositionBook {
  private:
   PositionEntry& Entry(std::string_view firm, std::string_view account, std::string_view contract);
   // Builds the map key of a position into key_buf_ (reused, so lookups do not allocate).
-  const std::string& Key(std::string_view firm, std::string_view account, std::string_view contract);
+  const std::string& Key(std::string_view firm, std::string_view account,
+                         std::string_view contract);
 
   Date business_date_;
   std::string key_buf_;

@@ -1,11 +1,11 @@
 #include "stages/publish/publish_stage.h"
 
+#include <rocksdb/write_batch.h>
+
 #include <chrono>
 #include <optional>
 #include <ostream>
 #include <vector>
-
-#include <rocksdb/write_batch.h>
 
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/eod_run.pb.h"
@@ -32,8 +32,8 @@ struct OutRecord {
 
 // The date's EodRun record already on the topic, if any (the latest one for the date).
 Result<std::optional<clearing::v1::EodRun>> FindPublishedRun(const KafkaOptions& kafka,
-                                                              const PublishOptions& options,
-                                                              Date date) {
+                                                             const PublishOptions& options,
+                                                             Date date) {
   BoundedConsumer::Options co;
   co.kafka = kafka;
   co.group_id = options.consumer_group;
@@ -61,13 +61,14 @@ Result<std::optional<clearing::v1::EodRun>> FindPublishedRun(const KafkaOptions&
       clearing::v1::EodRun run;
       if (!run.ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) {
         return Err(Status::DataError(options.eod_runs_topic + "[" + std::to_string(m.partition()) +
-                                     "]@" + std::to_string(m.offset()) +
-                                     ": record for " + wanted + " is not a clearing.v1.EodRun"));
+                                     "]@" + std::to_string(m.offset()) + ": record for " + wanted +
+                                     " is not a clearing.v1.EodRun"));
       }
       found = std::move(run);
     }
     if (std::chrono::duration<double>(Clock::now() - start).count() > 120) {
-      return Err(Status::Unavailable("reading " + options.eod_runs_topic + " did not finish in 120s"));
+      return Err(
+          Status::Unavailable("reading " + options.eod_runs_topic + " did not finish in 120s"));
     }
   }
   return found;
@@ -89,7 +90,8 @@ Status PublishStage::Run(RunContext& ctx) {
     *ctx.progress << "publish: " << date_text << " was already published by run "
                   << published->run_id() << "; nothing published again\n";
     ctx.ledger->mutable_state()->set_published_run_id(published->run_id());
-    ctx.ledger->MarkCompleted(name(), std::chrono::duration<double>(Clock::now() - started).count());
+    ctx.ledger->MarkCompleted(name(),
+                              std::chrono::duration<double>(Clock::now() - started).count());
     rocksdb::WriteBatch batch;
     EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
     return ctx.store->Write(&batch, /*sync=*/true);
@@ -99,47 +101,50 @@ Status PublishStage::Run(RunContext& ctx) {
   std::vector<OutRecord> records;
   RecordChecksum positions_sum, dead_letters_sum;
   Status bad;
-  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
-    auto key = keys::ParsePositionKey(k);
-    eodclear::state::v1::PositionState s;
-    if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("a position record is corrupt");
-      return false;
-    }
-    if (s.net_quantity() == 0) return true;
-    clearing::v1::Position p;
-    p.set_business_date(date_text);
-    p.set_run_id(ctx.run_id);
-    p.set_firm(key->firm);
-    p.set_account(key->account);
-    p.set_contract(key->contract);
-    p.set_quantity(s.net_quantity());
-    if (s.activity_date() == date_text) {
-      p.set_bought(s.bought());
-      p.set_sold(s.sold());
-    }
-    OutRecord r{options_.positions_topic,
-                date_text + "|" + key->firm + "|" + key->account + "|" + key->contract,
-                p.SerializeAsString()};
-    positions_sum.Add(r.value);
-    records.push_back(std::move(r));
-    return true;
-  }));
+  EODCLEAR_RETURN_IF_ERROR(
+      ctx.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
+        auto key = keys::ParsePositionKey(k);
+        eodclear::state::v1::PositionState s;
+        if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a position record is corrupt");
+          return false;
+        }
+        if (s.net_quantity() == 0) return true;
+        clearing::v1::Position p;
+        p.set_business_date(date_text);
+        p.set_run_id(ctx.run_id);
+        p.set_firm(key->firm);
+        p.set_account(key->account);
+        p.set_contract(key->contract);
+        p.set_quantity(s.net_quantity());
+        if (s.activity_date() == date_text) {
+          p.set_bought(s.bought());
+          p.set_sold(s.sold());
+        }
+        OutRecord r{options_.positions_topic,
+                    date_text + "|" + key->firm + "|" + key->account + "|" + key->contract,
+                    p.SerializeAsString()};
+        positions_sum.Add(r.value);
+        records.push_back(std::move(r));
+        return true;
+      }));
   EODCLEAR_RETURN_IF_ERROR(bad);
-  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(StateCf::kDeadLetters, keys::DatePrefix(date), [&](std::string_view, std::string_view v) {
-    clearing::v1::DeadLetter dl;
-    if (!dl.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      bad = Status::Internal("a dead letter record is corrupt");
-      return false;
-    }
-    dl.set_run_id(ctx.run_id);
-    OutRecord r{options_.dead_letters_topic,
-                dl.source_topic() + "|" + std::to_string(dl.partition()) + "|" + std::to_string(dl.offset()),
-                dl.SerializeAsString()};
-    dead_letters_sum.Add(r.value);
-    records.push_back(std::move(r));
-    return true;
-  }));
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(
+      StateCf::kDeadLetters, keys::DatePrefix(date), [&](std::string_view, std::string_view v) {
+        clearing::v1::DeadLetter dl;
+        if (!dl.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Status::Internal("a dead letter record is corrupt");
+          return false;
+        }
+        dl.set_run_id(ctx.run_id);
+        OutRecord r{options_.dead_letters_topic,
+                    dl.source_topic() + "|" + std::to_string(dl.partition()) + "|" +
+                        std::to_string(dl.offset()),
+                    dl.SerializeAsString()};
+        dead_letters_sum.Add(r.value);
+        records.push_back(std::move(r));
+        return true;
+      }));
   EODCLEAR_RETURN_IF_ERROR(bad);
 
   Producer::Options po;
@@ -190,15 +195,18 @@ Status PublishStage::Run(RunContext& ctx) {
   auto* own = run.add_stages();
   own->set_stage(std::string(name()));
   own->set_seconds(std::chrono::duration<double>(Clock::now() - started).count());
-  if (Status s = Produce(producer.get(), OutRecord{options_.eod_runs_topic, date_text, run.SerializeAsString()});
+  if (Status s = Produce(producer.get(),
+                         OutRecord{options_.eod_runs_topic, date_text, run.SerializeAsString()});
       !s.ok()) {
     return abort_with(s);
   }
   if (Status s = producer->Flush(); !s.ok()) return abort_with(s);
   if (Status s = producer->CommitTransaction(); !s.ok()) return abort_with(s);
 
-  ctx.metrics->Published(options_.positions_topic).Increment(static_cast<double>(positions_sum.count()));
-  ctx.metrics->Published(options_.dead_letters_topic).Increment(static_cast<double>(dead_letters_sum.count()));
+  ctx.metrics->Published(options_.positions_topic)
+      .Increment(static_cast<double>(positions_sum.count()));
+  ctx.metrics->Published(options_.dead_letters_topic)
+      .Increment(static_cast<double>(dead_letters_sum.count()));
   ctx.metrics->Published(options_.eod_runs_topic).Increment();
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   ctx.metrics->SetStageSeconds(name(), seconds);
