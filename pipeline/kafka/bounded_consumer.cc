@@ -42,7 +42,7 @@ Result<std::unique_ptr<BoundedConsumer>> BoundedConsumer::Create(const Options& 
       // partition forwards to, not with each partition's own; at its default a busy application
       // stalls all fetching and waits out a fetch backoff. Prefetch is bounded by bytes instead.
       {"queued.min.messages", "10000000"},
-      {"queued.max.messages.kbytes", "524288"},
+      {"queued.max.messages.kbytes", "262144"},
       {"fetch.wait.max.ms", "50"},
       {"log_level", "3"},
   };
