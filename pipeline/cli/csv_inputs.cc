@@ -108,7 +108,15 @@ std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
                                           std::vector<std::string>* errors) {
   std::vector<KeyedMessage> out;
   out.reserve(file.rows().size());
+  // Rows the CSV reader could not split are reported in line order with the others.
+  auto bad_row = file.bad_rows().begin();
+  auto report_bad_rows_before = [&](size_t line) {
+    for (; bad_row != file.bad_rows().end() && bad_row->line < line; ++bad_row) {
+      errors->push_back(bad_row->problem);
+    }
+  };
   for (const auto& row : file.rows()) {
+    report_bad_rows_before(row.line);
     RowCheck c(file, row);
     KeyedMessage msg;
     if (kind == InputKind::kTrades) {
@@ -166,6 +174,7 @@ std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
     }
     out.push_back(std::move(msg));
   }
+  report_bad_rows_before(static_cast<size_t>(-1));
   return out;
 }
 

@@ -27,7 +27,8 @@ struct KeyedMessage {
 // by canonical contract (trades, quotes) or by name (reference prices). Rows that are malformed —
 // an unparsable date, time, decimal or integer, an empty required field, an unknown product, a
 // non-positive trade quantity, an unknown reference-price kind — are reported in `errors` as
-// "file:line: what" and produce nothing.
+// "file:line: what" and produce nothing; so are the rows `file` could not split (a wrong field
+// count, a stray quote; read it with CsvFile::Mode::kCollectBadRows), all in line order.
 std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
                                           const ProductCatalog& products,
                                           std::vector<std::string>* errors);

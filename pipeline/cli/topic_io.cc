@@ -23,14 +23,14 @@ namespace eodclear {
 Result<LoadReport> LoadCsvToTopic(const KafkaOptions& kafka, const std::string& topic,
                                   const std::string& path, const ProductCatalog& products,
                                   bool skip_bad, std::ostream& errors) {
-  EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, CsvFile::Read(path));
+  EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, CsvFile::Read(path, CsvFile::Mode::kCollectBadRows));
   EODCLEAR_ASSIGN_OR_RETURN(InputKind kind, DetectInputKind(file));
   std::vector<std::string> problems;
   std::vector<KeyedMessage> messages = ConvertInputCsv(file, kind, products, &problems);
   for (const auto& p : problems) errors << p << "\n";
   LoadReport report;
-  report.rows = file.rows().size();
   report.skipped = problems.size();
+  report.rows = file.rows().size() + file.bad_rows().size();
   if (!problems.empty() && !skip_bad) {
     return Err(Status::DataError(path + ": " + std::to_string(problems.size()) +
                                  " malformed rows; nothing was produced (--skip-bad produces the "

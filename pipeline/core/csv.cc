@@ -45,16 +45,16 @@ Result<std::vector<std::string>> SplitCsvLine(std::string_view line) {
   return fields;
 }
 
-Result<CsvFile> CsvFile::Read(const std::string& path) {
+Result<CsvFile> CsvFile::Read(const std::string& path, Mode mode) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Err(Status::NotFound(path + ": cannot open file"));
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return Err(Status::DataError(path + ": read error"));
-  return Parse(buf.str(), path);
+  return Parse(buf.str(), path, mode);
 }
 
-Result<CsvFile> CsvFile::Parse(std::string_view text, std::string path) {
+Result<CsvFile> CsvFile::Parse(std::string_view text, std::string path, Mode mode) {
   CsvFile file;
   file.path_ = std::move(path);
   size_t line_no = 0;
@@ -69,20 +69,24 @@ Result<CsvFile> CsvFile::Parse(std::string_view text, std::string path) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
     auto fields = SplitCsvLine(line);
+    std::string problem;
     if (!fields) {
-      return Err(Status::DataError(file.path_ + ":" + std::to_string(line_no) + ": " +
-                                   fields.error().message()));
+      problem = fields.error().message();
+    } else if (have_header && fields->size() != file.header_.size()) {
+      problem = std::to_string(fields->size()) + " fields, header has " +
+                std::to_string(file.header_.size());
+    }
+    if (!problem.empty()) {
+      std::string where = file.path_ + ":" + std::to_string(line_no) + ": " + problem;
+      if (mode == Mode::kStrict || !have_header) return Err(Status::DataError(where));
+      file.bad_rows_.push_back(BadRow{line_no, std::move(where)});
+      continue;
     }
     if (!have_header) {
       file.header_ = std::move(*fields);
       file.header_line_ = line_no;
       have_header = true;
       continue;
-    }
-    if (fields->size() != file.header_.size()) {
-      return Err(Status::DataError(file.path_ + ":" + std::to_string(line_no) + ": " +
-                                   std::to_string(fields->size()) + " fields, header has " +
-                                   std::to_string(file.header_.size())));
     }
     file.rows_.push_back(Row{line_no, std::move(*fields)});
   }

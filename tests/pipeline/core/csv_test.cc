@@ -275,3 +275,30 @@ TEST_F(CsvFileReadTest, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace eodclear
+
+namespace eodclear {
+namespace {
+
+TEST(CsvFileTest, CollectBadRowsKeepsGoodRowsAndReportsEachBadOneByLine) {
+  auto file = CsvFile::Parse("a,b\n1,2\n1,2,3\n\"x,4\n5,6\n7\n", "in.csv",
+                             CsvFile::Mode::kCollectBadRows);
+  ASSERT_TRUE(file.has_value()) << file.error().ToString();
+  ASSERT_EQ(file->rows().size(), 2u);
+  EXPECT_EQ(file->rows()[0].line, 2u);
+  EXPECT_EQ(file->rows()[1].line, 5u);
+  ASSERT_EQ(file->bad_rows().size(), 3u);
+  EXPECT_EQ(file->bad_rows()[0].line, 3u);
+  EXPECT_EQ(file->bad_rows()[0].problem, "in.csv:3: 3 fields, header has 2");
+  EXPECT_EQ(file->bad_rows()[1].line, 4u);
+  EXPECT_EQ(file->bad_rows()[1].problem, "in.csv:4: unterminated quoted field");
+  EXPECT_EQ(file->bad_rows()[2].problem, "in.csv:6: 1 fields, header has 2");
+}
+
+TEST(CsvFileTest, StrictModeStillFailsOnTheFirstBadRow) {
+  auto file = CsvFile::Parse("a,b\n1,2,3\n4\n", "in.csv");
+  ASSERT_FALSE(file.has_value());
+  EXPECT_EQ(file.error().message(), "in.csv:2: 3 fields, header has 2");
+}
+
+}  // namespace
+}  // namespace eodclear

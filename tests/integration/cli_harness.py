@@ -1,0 +1,332 @@
+"""Small helpers for the end-to-end tests of the eodclear command line.
+
+What the CLI tests need and nothing more: their command-line arguments, a development broker
+started from the real binary on a loopback port, running the binary with a time limit, producing
+and reading topics with python3-kafka (a client that is not eodclear's code), the run marker of a
+business date, the record checksum of clearing.v1.EodRun, and a runner that reports every check
+and ends with the line "N passed, M failed".
+
+Run with /usr/bin/python3: Debian's python3-kafka and python3-protobuf import there. Nothing here
+uses a fixed port or path.
+"""
+
+import argparse
+import collections
+import hashlib
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+# Seconds any single command of a test may take before it counts as hung.
+COMMAND_TIMEOUT = 60
+
+
+class CheckFailed(Exception):
+    """A check found the product behaving other than specified."""
+
+
+def expect(condition, message):
+    """Fails the current check with `message` unless `condition` holds (works under python -O)."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+def parse_args(description):
+    """Parses --binary, --python-schemas and --refdata, and puts the schema modules on sys.path."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--binary", required=True, help="the eodclear executable")
+    parser.add_argument("--python-schemas", required=True,
+                        help="folder of the generated Python modules (clearing/v1/*_pb2.py)")
+    parser.add_argument("--refdata", required=True, help="reference data folder (products.csv)")
+    args = parser.parse_args()
+    for name in ("binary", "python_schemas", "refdata"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    if not os.access(args.binary, os.X_OK):
+        parser.error("--binary %s is not an executable file" % args.binary)
+    if not os.path.isdir(os.path.join(args.python_schemas, "clearing", "v1")):
+        parser.error("--python-schemas %s has no clearing/v1 modules (build target "
+                     "eodclear_schemas_python)" % args.python_schemas)
+    if not os.path.isfile(os.path.join(args.refdata, "products.csv")):
+        parser.error("--refdata %s has no products.csv" % args.refdata)
+    sys.path.insert(0, args.python_schemas)
+    return args
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago (bound to port 0, then closed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def occupied_port():
+    """A listening loopback socket holding a port; the caller closes it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    return s
+
+
+def command_text(cmd):
+    return " ".join(str(c) for c in cmd)
+
+
+def run(cmd, timeout=COMMAND_TIMEOUT, stdin_bytes=None, cwd=None):
+    """Runs `cmd` (in `cwd`) to completion; returns a CompletedProcess with text stdout and stderr.
+
+    Fails the check (rather than hanging) when it takes longer than `timeout` seconds.
+    """
+    try:
+        p = subprocess.run([str(c) for c in cmd], input=stdin_bytes, capture_output=True,
+                           timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as e:
+        raise CheckFailed("`%s` did not finish in %ss; stderr: %s" %
+                          (command_text(cmd), timeout, _text(e.stderr)[-2000:]))
+    return subprocess.CompletedProcess(p.args, p.returncode, _text(p.stdout), _text(p.stderr))
+
+
+def describe(p):
+    """Command, exit code and output of a finished process, for failure messages."""
+    return "`%s` exited %s\n--- stdout\n%s\n--- stderr\n%s" % (
+        command_text(p.args), p.returncode, p.stdout[-3000:], p.stderr[-3000:])
+
+
+def _text(data):
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", errors="replace")
+    return data
+
+
+class Broker:
+    """`eodclear broker` as a child process. Use as a context manager, or call stop()/kill().
+
+    start() returns once the first stdout line (`bootstrap.servers=HOST:PORT`) has arrived.
+    """
+
+    def __init__(self, binary, args=(), start_timeout=30):
+        self.cmd = [binary, "broker"] + [str(a) for a in args]
+        self.first_line = None
+        self.bootstrap = None
+        self.stderr_text = ""
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            self.first_line = self._read_first_line(start_timeout)
+        except BaseException:
+            self.kill()
+            raise
+        if self.first_line.startswith("bootstrap.servers="):
+            self.bootstrap = self.first_line[len("bootstrap.servers="):]
+
+    def _read_first_line(self, timeout):
+        fd = self.proc.stdout.fileno()
+        buf = b""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CheckFailed("`%s` printed no first line in %ss" %
+                                  (command_text(self.cmd), timeout))
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                rc = self.proc.wait(timeout=10)
+                raise CheckFailed("`%s` exited %s before printing its first line; stderr: %s" %
+                                  (command_text(self.cmd), rc, self.proc.stderr.read().decode(
+                                      "utf-8", errors="replace")[-2000:]))
+            buf += chunk
+        return buf.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Sends `sig` and returns the exit code; kills and fails if it does not exit in time."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise CheckFailed("`%s` did not exit within %ss of signal %s" %
+                              (command_text(self.cmd), timeout, int(sig)))
+        self.stderr_text = _text(self.proc.stderr.read())
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        for f in (self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        return False
+
+
+def start_broker(binary, args=()):
+    """A broker whose first line is a bootstrap address, or a failed check."""
+    b = Broker(binary, args)
+    if b.bootstrap is None:
+        b.kill()
+        raise CheckFailed("`%s` first line is %r, not bootstrap.servers=HOST:PORT" %
+                          (command_text(b.cmd), b.first_line))
+    return b
+
+
+Record = collections.namedtuple("Record", "topic partition offset key value")
+
+
+def _consumer(bootstrap):
+    from kafka import KafkaConsumer
+    config = dict(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                  request_timeout_ms=30000)
+    # python3-kafka 2.0.2 has no isolation_level setting (it reads uncommitted); later versions
+    # do. The development broker does not hide aborted transactions either (TOOLCHAIN.md).
+    if "isolation_level" in KafkaConsumer.DEFAULT_CONFIG:
+        config["isolation_level"] = "read_committed"
+    return KafkaConsumer(**config)
+
+
+def topic_partitions(bootstrap, topic, timeout=20):
+    """The partition numbers of `topic` in the broker's metadata (empty if it does not exist)."""
+    c = _consumer(bootstrap)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            parts = c.partitions_for_topic(topic)
+            if parts or time.monotonic() > deadline:
+                return sorted(parts or [])
+            time.sleep(0.2)
+    finally:
+        c.close()
+
+
+def read_topic(bootstrap, topic, timeout=60):
+    """Every message of `topic` from the beginning up to the end offsets taken at the start,
+    ordered by partition then offset. Uses an explicit assignment (no consumer group)."""
+    from kafka import TopicPartition
+    c = _consumer(bootstrap)
+    try:
+        parts = c.partitions_for_topic(topic)
+        expect(parts, "topic %s does not exist on %s" % (topic, bootstrap))
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        c.assign(tps)
+        c.seek_to_beginning(*tps)
+        ends = c.end_offsets(tps)
+        out = []
+        deadline = time.monotonic() + timeout
+        while any(c.position(tp) < ends[tp] for tp in tps):
+            expect(time.monotonic() < deadline,
+                   "reading %s did not reach the end offsets %s in %ss" % (topic, ends, timeout))
+            for tp, msgs in c.poll(timeout_ms=500).items():
+                for m in msgs:
+                    if m.offset < ends[tp]:
+                        out.append(Record(topic, m.partition, m.offset, m.key, m.value))
+        out.sort(key=lambda r: (r.partition, r.offset))
+        return out
+    finally:
+        c.close()
+
+
+def end_offsets(bootstrap, topic):
+    """{partition: end offset} of `topic`."""
+    from kafka import TopicPartition
+    c = _consumer(bootstrap)
+    try:
+        parts = c.partitions_for_topic(topic)
+        expect(parts, "topic %s does not exist on %s" % (topic, bootstrap))
+        ends = c.end_offsets([TopicPartition(topic, p) for p in parts])
+        return {tp.partition: off for tp, off in ends.items()}
+    finally:
+        c.close()
+
+
+def produce(bootstrap, topic, messages):
+    """Produces each (key, value) (bytes) to `topic`, waiting for every acknowledgement.
+    Returns the (partition, offset) the broker reported for each, in order."""
+    from kafka import KafkaProducer
+    p = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=0,
+                      max_in_flight_requests_per_connection=1)
+    try:
+        out = []
+        for key, value in messages:
+            md = p.send(topic, key=key, value=value).get(timeout=30)
+            out.append((md.partition, md.offset))
+        p.flush()
+        return out
+    finally:
+        p.close()
+
+
+def eod_run_of(bootstrap, business_date):
+    """The run marker of `business_date` (the last eod-runs record keyed by it), as a
+    clearing.v1.EodRun, with the number of markers the date has; (None, 0) if there is none."""
+    from clearing.v1 import eod_run_pb2
+    found, count = None, 0
+    for r in read_topic(bootstrap, "eod-runs"):
+        if r.key != business_date.encode():
+            continue
+        run = eod_run_pb2.EodRun()
+        run.ParseFromString(r.value)
+        found, count = run, count + 1
+    return found, count
+
+
+def record_checksum(values):
+    """clearing.v1.EodRun.TopicSummary.checksum of record values: the sum modulo 2^64 of the
+    first 8 bytes (big-endian) of each value's SHA-256, as 16 lower-case hex digits."""
+    total = 0
+    for v in values:
+        total = (total + int.from_bytes(hashlib.sha256(v).digest()[:8], "big")) % (1 << 64)
+    return "%016x" % total
+
+
+class Checks:
+    """Named checks run in order; each failure is reported with its reason, and the others still
+    run. finish() prints "N passed, M failed" and exits 0 only when none failed."""
+
+    def __init__(self):
+        self._checks = []
+
+    def add(self, fn):
+        self._checks.append(fn)
+        return fn
+
+    def run_all(self):
+        passed, failed = 0, []
+        for fn in self._checks:
+            name = fn.__name__
+            started = time.monotonic()
+            print("RUN  %s" % name, flush=True)
+            try:
+                fn()
+            except CheckFailed as e:
+                failed.append(name)
+                print("FAIL %s (%.1fs): %s" % (name, time.monotonic() - started, e), flush=True)
+            except Exception:  # a broken test or an unexpected error: report, carry on
+                failed.append(name)
+                print("FAIL %s (%.1fs): unexpected error\n%s" %
+                      (name, time.monotonic() - started, traceback.format_exc()), flush=True)
+            else:
+                passed += 1
+                print("PASS %s (%.1fs)" % (name, time.monotonic() - started), flush=True)
+        if failed:
+            print("failed: %s" % ", ".join(failed))
+        print("%d passed, %d failed" % (passed, len(failed)), flush=True)
+        return 0 if not failed else 1
