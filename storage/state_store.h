@@ -82,6 +82,24 @@ class StateStore {
     return IteratorStatus(*it);
   }
 
+  // Visits every record with `prefix` whose value is a `Message` protobuf: `fn(key, message)`
+  // returns a Status, and a non-OK one stops the scan and is returned. A value that does not parse
+  // stops it with kInternal naming the column family.
+  template <typename Message, typename Fn>
+  Status ScanMessages(StateCf which, std::string_view prefix, Fn&& fn) const {
+    Status result;
+    Message message;
+    Status scanned = ScanPrefix(which, prefix, [&](std::string_view k, std::string_view v) {
+      if (!message.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+        result = Status::Internal("a record of " + std::string(StateCfName(which)) + " is corrupt");
+        return false;
+      }
+      result = fn(k, message);
+      return result.ok();
+    });
+    return scanned.ok() ? result : scanned;
+  }
+
   // Converts a RocksDB status; `what` says what was being done.
   static Status FromRocks(const rocksdb::Status& s, std::string_view what);
 

@@ -65,6 +65,9 @@ class IngestRun {
   void HandleTrade(const ConsumedMessage& m);
   void HandleQuote(const ConsumedMessage& m);
   void ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition& source);
+  // Stores a dead letter of the business date in the batch and counts it.
+  void StageDeadLetter(const keys::SourcePosition& source, std::string_view key,
+                       std::string_view value, DeadLetter::Reason reason, std::string detail);
   void DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason, std::string detail);
   // Hands the batch built so far, with `offsets`, to the writer and starts a new one. Batches are
   // written one at a time, in order: the previous write must have succeeded first. `sync` waits
@@ -111,95 +114,82 @@ class IngestRun {
   size_t last_progress_count_ = 0;
 };
 
+Result<PositionEntry> DecodePosition(std::string_view key, const state::PositionState& s) {
+  EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts k, keys::ParsePositionKey(key));
+  PositionEntry e;
+  e.firm = std::move(k.firm);
+  e.account = std::move(k.account);
+  e.contract = std::move(k.contract);
+  e.net = s.net_quantity();
+  e.bought = s.bought();
+  e.sold = s.sold();
+  auto day = Date::Parse(s.activity_date());
+  auto bv = ParseStoredDecimal(s.buy_value(), "buy value");
+  auto sv = ParseStoredDecimal(s.sell_value(), "sell value");
+  if (!day || !bv || !sv) {
+    return Err(Status::Internal("position record of " + e.firm + " " + e.account + " " +
+                                e.contract + " is corrupt"));
+  }
+  e.activity_date = *day;
+  e.buy_value = *bv;
+  e.sell_value = *sv;
+  return e;
+}
+
+Result<ContractDayEntry> DecodeContractDay(std::string_view key, const state::ContractDayStats& s) {
+  EODCLEAR_ASSIGN_OR_RETURN(keys::ContractDayKeyParts k, keys::ParseContractDayKey(key));
+  ContractDayEntry e;
+  e.contract = std::move(k.contract);
+  e.trade_count = s.trade_count();
+  e.volume = s.volume();
+  auto turnover = ParseStoredDecimal(s.turnover(), "turnover");
+  auto open = ParseStoredDecimal(s.open_price(), "open");
+  auto high = ParseStoredDecimal(s.high_price(), "high");
+  auto low = ParseStoredDecimal(s.low_price(), "low");
+  auto last = ParseStoredDecimal(s.last_price(), "last");
+  auto first_time = ZonedTime::Parse(s.first_trade_time());
+  auto last_time = ZonedTime::Parse(s.last_trade_time());
+  if (!turnover || !open || !high || !low || !last || !first_time || !last_time) {
+    return Err(Status::Internal("contract statistics of " + e.contract + " are corrupt"));
+  }
+  e.turnover = *turnover;
+  e.open = *open;
+  e.high = *high;
+  e.low = *low;
+  e.last = *last;
+  e.first_time = *first_time;
+  e.last_time = *last_time;
+  return e;
+}
+
 Status IngestRun::LoadState() {
   EODCLEAR_ASSIGN_OR_RETURN(last_closed_, RunLedger::LastClosedDate(ctx_.store));
-  Status bad;
-  EODCLEAR_RETURN_IF_ERROR(
-      ctx_.store->ScanPrefix(StateCf::kTradeIds, "", [&](std::string_view, std::string_view v) {
-        state::TradeIdBlock block;
-        if (!block.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("a trade id block is corrupt");
-          return false;
-        }
+  StateStore* store = ctx_.store;
+  EODCLEAR_RETURN_IF_ERROR(store->ScanMessages<state::TradeIdBlock>(
+      StateCf::kTradeIds, "", [&](std::string_view, const state::TradeIdBlock& block) -> Status {
         for (const auto& id : block.trade_ids()) trade_ids_.Insert(id);
-        return true;
+        return Status::Ok();
       }));
-  EODCLEAR_RETURN_IF_ERROR(
-      ctx_.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
-        auto key = keys::ParsePositionKey(k);
-        state::PositionState s;
-        if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("a position record is corrupt");
-          return false;
-        }
-        PositionEntry e;
-        e.firm = key->firm;
-        e.account = key->account;
-        e.contract = key->contract;
-        e.net = s.net_quantity();
-        auto day = Date::Parse(s.activity_date());
-        auto bv = ParseStoredDecimal(s.buy_value(), "buy value");
-        auto sv = ParseStoredDecimal(s.sell_value(), "sell value");
-        if (!day || !bv || !sv) {
-          bad = Status::Internal("position record of " + e.account + " " + e.contract +
-                                 " is corrupt");
-          return false;
-        }
-        e.activity_date = *day;
-        e.bought = s.bought();
-        e.sold = s.sold();
-        e.buy_value = *bv;
-        e.sell_value = *sv;
+  EODCLEAR_RETURN_IF_ERROR(store->ScanMessages<state::PositionState>(
+      StateCf::kPositions, "", [&](std::string_view k, const state::PositionState& s) -> Status {
+        EODCLEAR_ASSIGN_OR_RETURN(PositionEntry e, DecodePosition(k, s));
         book_.LoadPosition(std::move(e));
-        return true;
+        return Status::Ok();
       }));
-  EODCLEAR_RETURN_IF_ERROR(bad);
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(
-      StateCf::kContractDays, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
-        auto key = keys::ParseContractDayKey(k);
-        state::ContractDayStats s;
-        if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("a contract statistics record is corrupt");
-          return false;
-        }
-        ContractDayEntry e;
-        e.contract = key->contract;
-        e.trade_count = s.trade_count();
-        e.volume = s.volume();
-        auto turnover = ParseStoredDecimal(s.turnover(), "turnover");
-        auto open = ParseStoredDecimal(s.open_price(), "open");
-        auto high = ParseStoredDecimal(s.high_price(), "high");
-        auto low = ParseStoredDecimal(s.low_price(), "low");
-        auto last = ParseStoredDecimal(s.last_price(), "last");
-        auto first_time = ZonedTime::Parse(s.first_trade_time());
-        auto last_time = ZonedTime::Parse(s.last_trade_time());
-        if (!turnover || !open || !high || !low || !last || !first_time || !last_time) {
-          bad = Status::Internal("contract statistics of " + e.contract + " are corrupt");
-          return false;
-        }
-        e.turnover = *turnover;
-        e.open = *open;
-        e.high = *high;
-        e.low = *low;
-        e.last = *last;
-        e.first_time = *first_time;
-        e.last_time = *last_time;
+  EODCLEAR_RETURN_IF_ERROR(store->ScanMessages<state::ContractDayStats>(
+      StateCf::kContractDays, keys::DatePrefix(date_),
+      [&](std::string_view k, const state::ContractDayStats& s) -> Status {
+        EODCLEAR_ASSIGN_OR_RETURN(ContractDayEntry e, DecodeContractDay(k, s));
         book_.LoadContractDay(std::move(e));
-        return true;
+        return Status::Ok();
       }));
-  EODCLEAR_RETURN_IF_ERROR(bad);
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(
-      StateCf::kQuotes, keys::DatePrefix(date_), [&](std::string_view k, std::string_view v) {
-        auto key = keys::ParseContractDayKey(k);
-        state::QuoteState q;
-        if (!key || !q.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("a quote record is corrupt");
-          return false;
-        }
-        quotes_.insert_or_assign(key->contract, std::move(q));
-        return true;
-      }));
-  return bad;
+  return store->ScanMessages<state::QuoteState>(
+      StateCf::kQuotes, keys::DatePrefix(date_),
+      [&](std::string_view k, const state::QuoteState& q) -> Status {
+        EODCLEAR_ASSIGN_OR_RETURN(keys::ContractDayKeyParts key, keys::ParseContractDayKey(k));
+        quotes_.insert_or_assign(std::move(key.contract), q);
+        return Status::Ok();
+      });
 }
 
 Status IngestRun::ApplyPendingTrades() {
@@ -219,17 +209,8 @@ Status IngestRun::ApplyPendingTrades() {
     auto valid = ValidateTrade(t, contracts_);
     if (auto* rejection = std::get_if<Rejection>(&valid)) {
       // Reference data changed since the trade was held: it goes to dead letters now.
-      DeadLetter dl;
-      dl.set_business_date(date_.ToString());
-      dl.set_source_topic(key->source.topic);
-      dl.set_partition(key->source.partition);
-      dl.set_offset(key->source.offset);
-      dl.set_reason(rejection->reason);
-      dl.set_detail(rejection->detail);
-      dl.set_original_value(std::string(it->value().data(), it->value().size()));
-      batch_.Put(ctx_.store->cf(StateCf::kDeadLetters), keys::DatedSourceKey(date_, key->source),
-                 dl.SerializeAsString());
-      ++batch_rejects_[{key->source.topic, DeadLetter::Reason_Name(rejection->reason)}];
+      StageDeadLetter(key->source, "", std::string_view(it->value().data(), it->value().size()),
+                      rejection->reason, std::move(rejection->detail));
     } else {
       ApplyValidTrade(std::get<ValidTrade>(valid), key->source);
       ++applied;
@@ -258,21 +239,27 @@ void IngestRun::ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition&
   print->set_quantity(t.quantity);
 }
 
-void IngestRun::DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason,
-                             std::string detail) {
+void IngestRun::StageDeadLetter(const keys::SourcePosition& source, std::string_view key,
+                                std::string_view value, DeadLetter::Reason reason,
+                                std::string detail) {
   DeadLetter dl;
   dl.set_business_date(date_.ToString());
-  dl.set_source_topic(std::string(m.topic()));
-  dl.set_partition(m.partition());
-  dl.set_offset(m.offset());
+  dl.set_source_topic(source.topic);
+  dl.set_partition(source.partition);
+  dl.set_offset(source.offset);
   dl.set_reason(reason);
   dl.set_detail(std::move(detail));
-  dl.set_original_key(std::string(m.key()));
-  dl.set_original_value(std::string(m.value()));
-  keys::SourcePosition source{std::string(m.topic()), m.partition(), m.offset()};
+  dl.set_original_key(std::string(key));
+  dl.set_original_value(std::string(value));
   batch_.Put(ctx_.store->cf(StateCf::kDeadLetters), keys::DatedSourceKey(date_, source),
              dl.SerializeAsString());
-  ++batch_rejects_[{std::string(m.topic()), DeadLetter::Reason_Name(reason)}];
+  ++batch_rejects_[{source.topic, DeadLetter::Reason_Name(reason)}];
+}
+
+void IngestRun::DeadLetterOf(const ConsumedMessage& m, DeadLetter::Reason reason,
+                             std::string detail) {
+  StageDeadLetter(keys::SourcePosition{std::string(m.topic()), m.partition(), m.offset()}, m.key(),
+                  m.value(), reason, std::move(detail));
 }
 
 void IngestRun::HandleTrade(const ConsumedMessage& m) {

@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""Crash and restart: a business date's run killed with SIGKILL at random points still publishes
+exactly once, and exactly the positions the trades make.
+
+Scenario (the issue's must-show):
+1. 100,000 random valid trades of one business date (15 contracts of the fixture's ten products,
+   one written with the alias EMD; prices on the product's tick; 200 accounts in 10 firms plus a
+   few dedicated accounts whose round trips net to zero; unique trade ids), loaded from a CSV onto
+   a development broker with 8 partitions per topic, so no partition nears the 5 MiB it keeps.
+2. `eodclear run` with --batch-size 2000 --progress-every 2000, killed with SIGKILL four times
+   during ingest (each time after a random number of `ingest: N/M` progress lines, before the last
+   one), then once during publish (a random 0..1.5 s after `publish: producing` appears, before
+   the commit), then run again to completion: exit 0.
+3. Checked with python3-kafka, independently of eodclear's own code: exactly one `eod-runs` record
+   for the date; the `positions` records carrying its run id are exactly the positions computed
+   from the CSV here (net, bought, sold per firm/account/contract; zero-net positions absent), each
+   once; record counts and checksums equal the eod-runs record's; messages_consumed == 100000 and
+   messages_rejected == 0 (nothing counted twice).
+
+Set EODCLEAR_E2E_SEED to replay one random scenario (the seed is printed), EODCLEAR_E2E_KEEP=1 to
+keep the temporary folder.
+"""
+
+import os
+import random
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+DATE = "2023-06-16"
+TRADES = 100_000
+PARTITIONS = 8
+BATCH = 2000
+INGEST_KILLS = 4
+ROUND_TRIPS = 20  # pairs of trades that leave both accounts flat
+
+# Two contracts per partition of `trades` under librdkafka's default partitioner (CRC-32 of the
+# key, the canonical contract, modulo 8), so each partition holds about 13,000 trades (~1.7 MB).
+# Every product of the fixture is here; "EMDM23" is the alias spelling of MEM23.
+CONTRACTS = ["MESM23", "LIYM23", "ESZ23", "CNHZ23", "MNHZ23", "YMM23", "MEEU23", "ESM23",
+             "ESU23", "RTYZ23", "LIYZ23", "NQM23", "EMDM23", "CNHM23", "MNHU23"]
+
+# Progress lines come after each state write; a write covers at most one poll of the consumer
+# (about 10,000 messages), so a run with M messages to read prints about M / 10,000 lines or more.
+MESSAGES_PER_LINE_AT_MOST = 10_000
+
+PROGRESS = re.compile(r"^ingest: (\d+)/(\d+) messages")
+CUTOFF = re.compile(r"^ingest: cut-off taken on \d+ partitions in \S+ s; (\d+) messages to read")
+STAGE_START = re.compile(r"^run: stage (\w+) of (\S+) \(run (\S+)\)")
+SUMMARY = re.compile(r"^eodclear run: (\S+) (already published|published) by run (\S+); "
+                     r"(\d+) messages consumed, (\d+) to dead letters$", re.M)
+
+
+def make_trades(rng: random.Random, products: dict) -> list:
+    parties = harness.accounts(firms=10, per_firm=20)
+    rows = harness.random_trades(rng, TRADES - 2 * ROUND_TRIPS, DATE, CONTRACTS, products,
+                                 parties, id_prefix="CR-")
+    # Round trips between dedicated accounts: each buys and sells the same quantity, so their
+    # positions net to zero and must not be published.
+    flat = [(f"F{f:02d}", f"F{f:02d}-FLAT{i}") for f in range(1, 11) for i in (1, 2)]
+    by_symbol = {c: products[harness.canonical_contract(c, products)[:-3]] for c in CONTRACTS}
+    for i in range(ROUND_TRIPS):
+        a, b = rng.sample(flat, 2)
+        contract = rng.choice(CONTRACTS)
+        qty = rng.randint(1, 20)
+        for j, (buyer, seller) in enumerate(((a, b), (b, a))):
+            rows.append(harness.TradeRow(
+                f"CR-FLAT-{i:03d}-{j}", DATE, harness.exec_time(rng, DATE), contract,
+                harness.random_price(rng, by_symbol[contract]), qty, buyer[0], buyer[1],
+                seller[0], seller[1]))
+    rng.shuffle(rows)
+    return rows
+
+
+class IngestKillPlan:
+    """Decides, line by line on the reader thread, when to kill a run during ingest: after the
+    k-th progress line with 0 < N < M, k drawn when the first line (0/M) tells M, from 1 up to a
+    bound that leaves room for the kills still to come and at least two more lines; and in any
+    case at the first progress line past half of M."""
+
+    def __init__(self, rng: random.Random, kills_left: int) -> None:
+        self.rng = rng
+        self.kills_left = kills_left
+        self.total = None
+        self.target = None
+        self.seen = 0
+
+    def __call__(self, line: str) -> bool:
+        m = PROGRESS.match(line)
+        if not m:
+            return False
+        done, total = int(m.group(1)), int(m.group(2))
+        if self.target is None:
+            self.total = total
+            lines = total // MESSAGES_PER_LINE_AT_MOST - 2
+            self.target = self.rng.randint(1, max(1, lines // self.kills_left))
+        if not 0 < done < total:
+            return False
+        self.seen += 1
+        return self.seen >= self.target or 2 * done >= total
+
+
+class PublishKillPlan:
+    """Kills a run a random 0..1.5 s after `publish: producing` appears. On the development broker
+    a publish takes about 2 s after that line (its records reach the topic after about 1 s, the
+    run marker and the commit follow), so the kill lands before the commit, sometimes with part of
+    the killed attempt's records already visible (the broker does not hide open transactions)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.delay = round(rng.uniform(0.0, 1.5), 2)
+
+    def __call__(self, line: str):
+        return self.delay if line.startswith("publish: producing") else None
+
+
+def attempt_facts(stderr: str) -> dict:
+    """What an attempt's stderr says: the remaining messages at its cut-off, whether ingest or
+    publish ran or were resumed, and the run id."""
+    facts = {"remaining": None, "stages": [], "run_id": None, "ingest_finished": False,
+             "ingest_resumed": "run: stage ingest already completed" in stderr,
+             "publish_started": False}
+    for line in stderr.splitlines():
+        if (m := CUTOFF.match(line)) and facts["remaining"] is None:
+            facts["remaining"] = int(m.group(1))
+        if m := STAGE_START.match(line):
+            facts["stages"].append(m.group(1))
+            facts["run_id"] = m.group(3)
+        if line.startswith("ingest:") and "s waiting for messages" in line:
+            facts["ingest_finished"] = True
+        if line.startswith("publish:") or line.startswith("run: stage publish"):
+            facts["publish_started"] = True
+    return facts
+
+
+def body(env: harness.Env, checks: harness.Checks) -> None:
+    seed = int(os.environ.get("EODCLEAR_E2E_SEED", str(time.time_ns() % 1_000_000_007)))
+    print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays it)", flush=True)
+    rng = random.Random(seed)
+    products = harness.load_products(env.refdata)
+    trades = make_trades(rng, products)
+    expected = harness.expected_positions(trades, DATE, products)
+    flat_keys = {(t.buyer_firm, t.buyer_account, harness.canonical_contract(t.contract, products))
+                 for t in trades if "-FLAT" in t.buyer_account}
+    checks.require(len({t.trade_id for t in trades}) == TRADES,
+                   f"setup: {TRADES} trades with unique ids generated")
+    checks.require(len(flat_keys) > 0 and not flat_keys & set(expected),
+                   "setup: some positions net to zero (they must not be published)")
+    print(f"{len(expected)} non-zero positions expected; {len(flat_keys)} flat ones must be "
+          "absent", flush=True)
+
+    with harness.Session(env) as s:
+        bootstrap = s.start_broker(partitions=PARTITIONS)
+        csv_path = s.path("trades.csv")
+        harness.write_trades_csv(csv_path, trades)
+        s.load(bootstrap, "trades", csv_path)
+        with harness.TopicReader(bootstrap) as reader:
+            low, high = reader.watermarks("trades")
+        print(f"trades per partition: {[high[p] - low[p] for p in sorted(high)]}", flush=True)
+        checks.require(all(w == 0 for w in low.values()) and sum(high.values()) == TRADES,
+                       f"setup: all {TRADES} trades are on the broker (no partition lost any)",
+                       f"low watermarks {low}, high watermarks {high}")
+
+        state = s.path("state")
+        run_args = s.run_date_args(bootstrap, DATE, state,
+                                   ["--batch-size", BATCH, "--progress-every", BATCH])
+        attempts = []  # (what, Completed, facts)
+
+        # Four kills during ingest.
+        for i in range(INGEST_KILLS):
+            plan = IngestKillPlan(rng, INGEST_KILLS - i)
+            sp = s.start_eodclear(run_args, kill_when=plan)
+            done = sp.wait(timeout=120)
+            facts = attempt_facts(done.stderr)
+            attempts.append((f"ingest kill {i + 1}", done, facts))
+            print(f"  attempt {i + 1}: {facts['remaining']} messages to read; killed at "
+                  f"{sp.killed_at!r} (progress line {plan.seen}, target {plan.target}); exit "
+                  f"{done.returncode} after {done.seconds:.2f} s", flush=True)
+            landed = (done.returncode == -9 and sp.killed_at is not None
+                      and not facts["ingest_finished"] and not facts["publish_started"])
+            if not checks.check(landed, f"attempt {i + 1} was killed by SIGKILL during ingest",
+                                done.describe()):
+                break
+
+        # One kill during publish.
+        sp = s.start_eodclear(run_args, kill_when=PublishKillPlan(rng))
+        done = sp.wait(timeout=120)
+        facts = attempt_facts(done.stderr)
+        attempts.append(("publish kill", done, facts))
+        print(f"  attempt {INGEST_KILLS + 1}: killed at {sp.killed_at!r}; exit "
+              f"{done.returncode} after {done.seconds:.2f} s", flush=True)
+        killed_in_publish = (done.returncode == -9 and sp.killed_at is not None
+                             and facts["ingest_finished"]
+                             and "publish: committed" not in done.stderr)
+        checks.check(killed_in_publish,
+                     "the next attempt finished ingest and was killed by SIGKILL during publish",
+                     done.describe())
+        killed_run_id = facts["run_id"]
+        with harness.TopicReader(bootstrap) as reader:
+            after_kill = harness.read_published_run(reader, env.pb, DATE)
+        print(f"  after the publish kill: {len(after_kill.runs)} eod-runs record(s) for {DATE}; "
+              f"{len(after_kill.topics['positions'].records)} positions records of the killed "
+              f"attempt (run {killed_run_id}) on the topic", flush=True)
+
+        # The run to completion.
+        final = s.run_date(bootstrap, DATE, state, ["--batch-size", BATCH, "--progress-every",
+                                                     BATCH])
+        attempts.append(("final", final, attempt_facts(final.stderr)))
+        checks.equal(final.returncode, 0, "the run after the kills exits 0")
+        summary = SUMMARY.search(final.stdout)
+        checks.check(summary is not None and summary.group(4) == str(TRADES)
+                     and summary.group(5) == "0",
+                     f"its summary line reports {TRADES} messages consumed, 0 to dead letters",
+                     final.describe())
+
+        # Each restart resumed where the stored offsets were: after an ingest kill there was
+        # still something to read (the kill landed mid-ingest) and never more than before.
+        for (what, _, prev), (next_what, _, nxt) in zip(attempts, attempts[1:]):
+            if what.startswith("ingest kill"):
+                checks.check(nxt["remaining"] is not None and 0 < nxt["remaining"]
+                             and not nxt["ingest_resumed"],
+                             f"after {what}, the next attempt ({next_what}) still had messages "
+                             "to ingest", f"remaining {nxt['remaining']}, ingest already "
+                             f"completed: {nxt['ingest_resumed']}")
+                checks.check(prev["remaining"] is not None
+                             and nxt["remaining"] is not None
+                             and nxt["remaining"] <= prev["remaining"],
+                             f"after {what}, the next attempt resumed from the stored offsets "
+                             "(no more to read than before)",
+                             f"before {prev['remaining']}, after {nxt['remaining']}")
+        if killed_in_publish:
+            checks.check(final.stderr.count("run: stage ingest already completed") == 1
+                         or "already published" in final.stdout,
+                         "the run after the publish kill did not ingest again",
+                         final.describe())
+
+        with harness.TopicReader(bootstrap) as reader:
+            published = harness.read_published_run(reader, env.pb, DATE)
+
+    # Verification, from what python3-kafka read.
+    for topic, contents in published.topics.items():
+        checks.equal(contents.lost_by_retention(), {},
+                     f"{topic}: nothing was lost to retention (read from offset 0)")
+    checks.equal(len(published.runs), 1, f"exactly one eod-runs record for {DATE}")
+    run = published.run
+    if run is None:
+        return
+    print(f"published by run {run.run_id}; {published.other_positions} positions records of "
+          f"other attempts on the topic (ignored: they carry another run id)", flush=True)
+    if summary is not None:
+        checks.equal(summary.group(3), run.run_id, "the summary line names the published run")
+    checks.equal(run.business_date, DATE, "eod-runs record: business_date")
+    checks.equal(env.pb.EodRun.Status.Name(run.status), "SUCCEEDED", "eod-runs record: status")
+    checks.equal(run.messages_consumed, TRADES,
+                 "eod-runs record: messages_consumed counts each trade once")
+    checks.equal(run.messages_rejected, 0, "eod-runs record: messages_rejected")
+    harness.check_run_summaries(checks, published)
+    harness.check_position_keys(checks, published)
+    checks.equal(len(published.dead_letters), 0, "no dead letters carry the run id")
+    actual = harness.positions_by_key(published)
+    harness.compare_positions(checks, actual, expected,
+                              "positions of the run == positions computed from the CSV "
+                              "(net, bought, sold)")
+    checks.equal(sorted(flat_keys & set(actual)), [], "zero-net positions are not published")
+
+
+if __name__ == "__main__":
+    harness.main(body, __doc__)

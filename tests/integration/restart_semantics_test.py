@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""Restart semantics of `eodclear run` across business dates, checked with python3-kafka.
+
+(a) Re-running a date after it was published publishes nothing new: exit 0, the summary says it
+    was already published (by the same run), the output topics' end offsets do not move and
+    `eod-runs` still holds one record for the date.
+(b) A trade dated D+1 loaded with D's trades is held: D's positions are those of D's trades only;
+    after D is published, `run --date D+1` applies it.
+(c) A trade dated D loaded after D was published goes to dead letters with reason
+    TRADE_DATE_CLOSED in the D+1 run, which exits 1 and publishes the dead letter (with the
+    original message) under its run id; the trade is in no position.
+(d) Retention: on a broker with --partitions 1, 70,000 trades overflow the 5 MiB the partition
+    keeps, so its low watermark moves above 0; `run` with a fresh state exits 3, names trades[0]
+    and the lost offsets 0..low-1 on stderr, and publishes nothing.
+
+Set EODCLEAR_E2E_SEED to replay one random data set (the seed is printed).
+"""
+
+import os
+import random
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+D = "2023-06-15"
+D1 = "2023-06-16"
+DAY_TRADES = 400
+CONTRACTS = ["ESU23", "NQU23", "EMDU23", "CNHU23", "LIYU23", "YMU23"]
+RETENTION_TRADES = 70_000
+SUMMARY = re.compile(r"^eodclear run: (\S+) (already published|published) by run (\S+); "
+                     r"(\d+) messages consumed, (\d+) to dead letters$", re.M)
+
+
+def end_offsets(reader: harness.TopicReader, topics) -> dict:
+    return {t: reader.watermarks(t)[1] for t in topics}
+
+
+def find_trade(contents: harness.TopicContents, pb: harness.Schemas, trade_id: str):
+    """The trades record whose Trade has `trade_id`, or None."""
+    for r in contents.records:
+        if harness.decode(pb.Trade, r).trade_id == trade_id:
+            return r
+    return None
+
+
+def check_summary(checks: harness.Checks, done: harness.Completed, date: str, how: str,
+                  consumed: int, rejected: int, name: str):
+    """Checks the run's stdout summary line; returns its run id (or None)."""
+    m = SUMMARY.search(done.stdout)
+    checks.check(m is not None and m.group(1) == date and m.group(2) == how
+                 and int(m.group(4)) == consumed and int(m.group(5)) == rejected, name,
+                 f"expected: 'eodclear run: {date} {how} by run <id>; {consumed} messages "
+                 f"consumed, {rejected} to dead letters'\n  {done.describe()}")
+    return m.group(3) if m else None
+
+
+def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.Session,
+                           rng: random.Random, products: dict) -> None:
+    """(a), (b) and (c) on one broker and one state folder."""
+    parties = harness.accounts(firms=4, per_firm=10)
+    day = harness.random_trades(rng, DAY_TRADES, D, CONTRACTS, products, parties, "RS-D-")
+    # (b): one trade of D+1 among D's, between two accounts that also trade on D.
+    held = harness.TradeRow("RS-D1-HELD", D1, harness.exec_time(rng, D1), "ESU23", "4401.25",
+                            7, parties[0][0], parties[0][1], parties[1][0], parties[1][1])
+    first_load = day[: DAY_TRADES // 2] + [held] + day[DAY_TRADES // 2:]
+    # (c): a trade of D that arrives after D was published.
+    late = harness.TradeRow("RS-D-LATE", D, harness.exec_time(rng, D), "NQU23", "15000.50", 3,
+                            parties[2][0], parties[2][1], parties[3][0], parties[3][1])
+
+    bootstrap = s.start_broker(partitions=3)
+    state = s.path("state")
+    harness.write_trades_csv(s.path("day.csv"), first_load)
+    s.load(bootstrap, "trades", s.path("day.csv"))
+
+    # --- D: the held trade is not in D's positions.
+    run_d = s.run_date(bootstrap, D, state)
+    checks.equal(run_d.returncode, 0, f"(b) run --date {D} exits 0")
+    d_run_id = check_summary(checks, run_d, D, "published", DAY_TRADES + 1, 0,
+                             f"(b) run --date {D} publishes, {DAY_TRADES + 1} messages consumed "
+                             "(the D+1 trade too), 0 to dead letters")
+    with harness.TopicReader(bootstrap) as reader:
+        pub_d = harness.read_published_run(reader, env.pb, D)
+        offsets_after_d = end_offsets(reader, ("positions", "dead-letters", "eod-runs"))
+    checks.equal(len(pub_d.runs), 1, f"(b) one eod-runs record for {D}")
+    if pub_d.run is not None:
+        checks.equal(pub_d.run.run_id, d_run_id, f"(b) the {D} record is the run's")
+        checks.equal(pub_d.run.messages_rejected, 0, f"(b) {D}: messages_rejected")
+    harness.check_run_summaries(checks, pub_d)
+    harness.check_position_keys(checks, pub_d)
+    harness.compare_positions(checks, harness.positions_by_key(pub_d),
+                              harness.expected_positions(day, D, products),
+                              f"(b) positions of {D} == those of D's trades alone (the D+1 trade "
+                              "is held)")
+
+    # --- (a): re-running D publishes nothing new.
+    again = s.run_date(bootstrap, D, state)
+    checks.equal(again.returncode, 0, f"(a) re-running {D} exits 0")
+    check_summary(checks, again, D, "already published", DAY_TRADES + 1, 0,
+                  f"(a) re-running {D} says it was already published")
+    checks.check(SUMMARY.search(again.stdout) is not None
+                 and SUMMARY.search(again.stdout).group(3) == d_run_id,
+                 f"(a) ... by the first run ({d_run_id})", again.describe())
+    with harness.TopicReader(bootstrap) as reader:
+        checks.equal(end_offsets(reader, ("positions", "dead-letters", "eod-runs")),
+                     offsets_after_d, "(a) the re-run produced no record (end offsets of "
+                     "positions, dead-letters, eod-runs unchanged)")
+        pub_again = harness.read_published_run(reader, env.pb, D)
+    checks.equal([r.run_id for r in pub_again.runs], [d_run_id],
+                 f"(a) eod-runs still has exactly one record for {D}")
+
+    # --- (c) load a trade of D after D was published; (b) and (c) in the D+1 run.
+    harness.write_trades_csv(s.path("late.csv"), [late])
+    s.load(bootstrap, "trades", s.path("late.csv"))
+    run_d1 = s.run_date(bootstrap, D1, state)
+    checks.equal(run_d1.returncode, 1,
+                 f"(c) run --date {D1} exits 1 (completed with dead letters)")
+    d1_run_id = check_summary(checks, run_d1, D1, "published", 1, 1,
+                              f"(c) run --date {D1}: 1 message consumed (the late trade), 1 to "
+                              "dead letters")
+    with harness.TopicReader(bootstrap) as reader:
+        pub_d1 = harness.read_published_run(reader, env.pb, D1)
+        trades = reader.read("trades")
+    checks.equal(len(pub_d1.runs), 1, f"one eod-runs record for {D1}")
+    run = pub_d1.run
+    if run is not None:
+        checks.equal(run.run_id, d1_run_id, f"the {D1} record is the run's")
+        checks.equal(env.pb.EodRun.Status.Name(run.status), "SUCCEEDED_WITH_DATA_ERRORS",
+                     f"(c) {D1} eod-runs status")
+        checks.equal((run.messages_consumed, run.messages_rejected), (1, 1),
+                     f"(c) {D1} eod-runs (messages_consumed, messages_rejected)")
+    harness.check_run_summaries(checks, pub_d1)
+    harness.check_position_keys(checks, pub_d1)
+    harness.compare_positions(checks, harness.positions_by_key(pub_d1),
+                              harness.expected_positions(day + [held], D1, products),
+                              f"(b) positions of {D1} == D's carried over plus the held D+1 "
+                              "trade (bought/sold only from it); the late trade in none")
+    held_keys = {(held.buyer_firm, held.buyer_account, "ESU23"),
+                 (held.seller_firm, held.seller_account, "ESU23")}
+    with_activity = {k for k, (_, b, s_) in harness.positions_by_key(pub_d1).items() if b or s_}
+    checks.check(held_keys <= with_activity,
+                 f"(b) the held trade shows as {D1} activity of both its accounts",
+                 f"positions with {D1} activity: {sorted(with_activity)}")
+
+    late_record = find_trade(trades, env.pb, late.trade_id)
+    checks.require(late_record is not None, "setup: the late trade is on the trades topic")
+    letters = pub_d1.dead_letters
+    checks.equal(len(letters), 1, f"(c) one dead letter carries the {D1} run id")
+    if letters:
+        rec, dl = letters[0]
+        checks.equal(env.pb.DeadLetter.Reason.Name(dl.reason), "TRADE_DATE_CLOSED",
+                     "(c) dead letter reason")
+        checks.equal((dl.business_date, dl.source_topic, dl.partition, dl.offset),
+                     (D1, "trades", late_record.partition, late_record.offset),
+                     "(c) dead letter names the date and the late trade's topic, partition, "
+                     "offset")
+        checks.check(dl.original_value == late_record.value
+                     and dl.original_key == late_record.key,
+                     "(c) dead letter carries the original key and value byte for byte")
+        checks.equal(rec.key, f"trades|{late_record.partition}|{late_record.offset}".encode(),
+                     "(c) dead letter keyed source_topic|partition|offset")
+
+    # --- (a) again: D stays published once even after D+1 closed.
+    later = s.run_date(bootstrap, D, state)
+    checks.equal(later.returncode, 0, f"(a) re-running {D} after {D1} closed exits 0")
+    check_summary(checks, later, D, "already published", DAY_TRADES + 1, 0,
+                  f"(a) ... and says {D} was already published")
+    with harness.TopicReader(bootstrap) as reader:
+        checks.equal([r.run_id for r in harness.read_published_run(reader, env.pb, D).runs],
+                     [d_run_id], f"(a) eod-runs still has exactly one record for {D}")
+
+
+def retention(env: harness.Env, checks: harness.Checks, s: harness.Session,
+              rng: random.Random, products: dict) -> None:
+    """(d) messages lost to retention stop the run."""
+    bootstrap = s.start_broker(partitions=1)
+    trades = harness.random_trades(rng, RETENTION_TRADES, D, CONTRACTS, products,
+                                   harness.accounts(firms=10, per_firm=20), "RS-RET-")
+    harness.write_trades_csv(s.path("retention.csv"), trades)
+    s.load(bootstrap, "trades", s.path("retention.csv"))
+    with harness.TopicReader(bootstrap) as reader:
+        low, high = reader.watermarks("trades")
+    print(f"  trades[0]: low watermark {low.get(0)}, high watermark {high.get(0)}", flush=True)
+    checks.require(high.get(0) == RETENTION_TRADES and low.get(0, 0) > 0,
+                   f"(d) setup: {RETENTION_TRADES} trades moved the low watermark of trades[0] "
+                   "above 0", f"low {low}, high {high}")
+
+    done = s.run_date(bootstrap, D, s.path("fresh-state"))
+    checks.equal(done.returncode, 3, "(d) run with a fresh state exits 3 (data error)")
+    lost = f"0..{low[0] - 1}"
+    checks.check(re.search(r"trades\[0\].*\b" + re.escape(lost) + r"\b", done.stderr)
+                 is not None,
+                 f"(d) stderr names trades[0] and the lost offsets {lost}", done.describe())
+    with harness.TopicReader(bootstrap) as reader:
+        outputs = {t: reader.watermarks(t)[1] for t in ("eod-runs", "positions", "dead-letters")}
+    checks.equal(outputs, {t: {0: 0} for t in outputs},
+                 "(d) nothing was published (eod-runs, positions, dead-letters empty)")
+
+
+def body(env: harness.Env, checks: harness.Checks) -> None:
+    seed = int(os.environ.get("EODCLEAR_E2E_SEED", str(time.time_ns() % 1_000_000_007)))
+    print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays it)", flush=True)
+    rng = random.Random(seed)
+    products = harness.load_products(env.refdata)
+    with harness.Session(env) as s:
+        print("== (a) (b) (c): two business dates on one state", flush=True)
+        dates_and_dead_letters(env, checks, s, rng, products)
+        print("== (d): retention", flush=True)
+        retention(env, checks, s, rng, products)
+
+
+if __name__ == "__main__":
+    harness.main(body, __doc__)
