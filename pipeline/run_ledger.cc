@@ -51,29 +51,20 @@ Result<std::optional<Date>> RunLedger::LastClosedDate(StateStore* store) {
 }
 
 Result<std::optional<Date>> RunLedger::IncompleteBefore(StateStore* store, Date date) {
-  std::optional<Date> found;
-  Status bad;
-  EODCLEAR_RETURN_IF_ERROR(
-      store->ScanPrefix(StateCf::kRuns, "", [&](std::string_view k, std::string_view v) {
-        auto d = keys::ParseRunKey(k);
-        if (!d) {
-          bad = d.error();
-          return false;
-        }
-        if (!(*d < date)) return false;
-        eodclear::state::v1::RunState s;
-        if (!s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("run state of " + d->ToString() + " is corrupt");
-          return false;
-        }
-        if (s.published_run_id().empty()) {
-          found = *d;
-          return false;
-        }
-        return true;
-      }));
-  EODCLEAR_RETURN_IF_ERROR(bad);
-  return found;
+  // Run keys sort by date: walk forward until `date` or the first date not published.
+  auto it = store->NewIterator(StateCf::kRuns);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EODCLEAR_ASSIGN_OR_RETURN(
+        Date d, keys::ParseRunKey(std::string_view(it->key().data(), it->key().size())));
+    if (!(d < date)) break;
+    eodclear::state::v1::RunState s;
+    if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Err(Status::Internal("run state of " + d.ToString() + " is corrupt"));
+    }
+    if (s.published_run_id().empty()) return std::optional<Date>(d);
+  }
+  EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
+  return std::optional<Date>();
 }
 
 }  // namespace eodclear

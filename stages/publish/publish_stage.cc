@@ -100,42 +100,33 @@ Status PublishStage::Run(RunContext& ctx) {
   // Every record of the date, read from state, in key order.
   std::vector<OutRecord> records;
   RecordChecksum positions_sum, dead_letters_sum;
-  Status bad;
-  EODCLEAR_RETURN_IF_ERROR(
-      ctx.store->ScanPrefix(StateCf::kPositions, "", [&](std::string_view k, std::string_view v) {
-        auto key = keys::ParsePositionKey(k);
-        eodclear::state::v1::PositionState s;
-        if (!key || !s.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("a position record is corrupt");
-          return false;
-        }
-        if (s.net_quantity() == 0) return true;
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanMessages<eodclear::state::v1::PositionState>(
+      StateCf::kPositions, "",
+      [&](std::string_view k, const eodclear::state::v1::PositionState& s) -> Status {
+        if (s.net_quantity() == 0) return Status::Ok();
+        EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
         clearing::v1::Position p;
         p.set_business_date(date_text);
         p.set_run_id(ctx.run_id);
-        p.set_firm(key->firm);
-        p.set_account(key->account);
-        p.set_contract(key->contract);
+        p.set_firm(key.firm);
+        p.set_account(key.account);
+        p.set_contract(key.contract);
         p.set_quantity(s.net_quantity());
         if (s.activity_date() == date_text) {
           p.set_bought(s.bought());
           p.set_sold(s.sold());
         }
         OutRecord r{options_.positions_topic,
-                    date_text + "|" + key->firm + "|" + key->account + "|" + key->contract,
+                    date_text + "|" + key.firm + "|" + key.account + "|" + key.contract,
                     p.SerializeAsString()};
         positions_sum.Add(r.value);
         records.push_back(std::move(r));
-        return true;
+        return Status::Ok();
       }));
-  EODCLEAR_RETURN_IF_ERROR(bad);
-  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(
-      StateCf::kDeadLetters, keys::DatePrefix(date), [&](std::string_view, std::string_view v) {
-        clearing::v1::DeadLetter dl;
-        if (!dl.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Status::Internal("a dead letter record is corrupt");
-          return false;
-        }
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanMessages<clearing::v1::DeadLetter>(
+      StateCf::kDeadLetters, keys::DatePrefix(date),
+      [&](std::string_view, const clearing::v1::DeadLetter& stored) -> Status {
+        clearing::v1::DeadLetter dl = stored;
         dl.set_run_id(ctx.run_id);
         OutRecord r{options_.dead_letters_topic,
                     dl.source_topic() + "|" + std::to_string(dl.partition()) + "|" +
@@ -143,9 +134,8 @@ Status PublishStage::Run(RunContext& ctx) {
                     dl.SerializeAsString()};
         dead_letters_sum.Add(r.value);
         records.push_back(std::move(r));
-        return true;
+        return Status::Ok();
       }));
-  EODCLEAR_RETURN_IF_ERROR(bad);
 
   Producer::Options po;
   po.kafka = kafka_;
