@@ -3,9 +3,11 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace eodclear {
 namespace {
@@ -129,9 +131,15 @@ void AppendValue(std::string* out, const Message& m, const Reflection* r, const 
 void AppendMessage(std::string* out, const Message& m) {
   const auto* d = m.GetDescriptor();
   const auto* r = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  fields.reserve(static_cast<size_t>(d->field_count()));
+  for (int i = 0; i < d->field_count(); ++i) fields.push_back(d->field(i));
+  std::sort(fields.begin(), fields.end(), [](const FieldDescriptor* a, const FieldDescriptor* b) {
+    return a->number() < b->number();
+  });
   out->push_back('{');
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const FieldDescriptor* f = fields[i];
     if (i > 0) out->push_back(',');
     AppendString(out, f->name());
     out->push_back(':');

@@ -49,6 +49,8 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
   if (!time) return Reject(DeadLetter::INVALID_FIELD, "exec_time: " + time.error().message());
   v.exec_time = *time;
   v.exec_time_text = t.exec_time();
+  auto price = Decimal::Parse(t.price());
+  if (!price) return Reject(DeadLetter::INVALID_FIELD, "price: " + price.error().message());
   if (t.quantity() <= 0) {
     return Reject(DeadLetter::NON_POSITIVE_QUANTITY,
                   "quantity is " + std::to_string(t.quantity()) + ", must be positive");
@@ -58,8 +60,6 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& t,
   if (!contract) return Reject(DeadLetter::UNKNOWN_CONTRACT, contract.error().message());
   v.contract = (*contract)->canonical;
   v.product = (*contract)->product;
-  auto price = Decimal::Parse(t.price());
-  if (!price) return Reject(DeadLetter::INVALID_FIELD, "price: " + price.error().message());
   if (!price->IsMultipleOf(v.product->tick)) {
     return Reject(DeadLetter::OFF_TICK_PRICE, "price " + t.price() + " is not a multiple of " +
                                                   v.product->code + "'s tick " +
