@@ -89,12 +89,12 @@ Result<size_t> DumpTopic(const KafkaOptions& kafka, const std::string& topic,
   std::unique_ptr<google::protobuf::Message> msg(prototype.New());
   MessageBatch batch;
   auto last_progress = std::chrono::steady_clock::now();
-  auto last_positions = consumer->positions();
+  uint64_t last_progress_count = consumer->progress();
   while (!consumer->Done()) {
     EODCLEAR_RETURN_IF_ERROR(consumer->Poll(&batch));
-    if (!batch.empty() || consumer->positions() != last_positions) {
+    if (!batch.empty() || consumer->progress() != last_progress_count) {
       last_progress = std::chrono::steady_clock::now();
-      last_positions = consumer->positions();
+      last_progress_count = consumer->progress();
     } else if (std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(60)) {
       return Err(Status::Unavailable("reading " + topic + " made no progress for 60s"));
     }

@@ -93,15 +93,12 @@ Result<Watermarks> BoundedConsumer::QueryWatermarks(const std::string& topic, in
 
 Status BoundedConsumer::Assign(std::vector<PartitionRange> ranges) {
   std::vector<RdKafka::TopicPartition*> tps;
-  end_.clear();
-  next_.clear();
-  complete_.clear();
+  cursors_.clear();
+  by_handle_.clear();
+  cursors_.reserve(ranges.size());
   remaining_ = 0;
   for (const auto& r : ranges) {
-    auto key = std::make_pair(r.topic, r.partition);
-    end_[key] = r.end;
-    next_[key] = r.start;
-    complete_[key] = r.start >= r.end;
+    cursors_.push_back(Cursor{r.topic, r.partition, r.end, r.start, r.start >= r.end});
     if (r.start < r.end) {
       ++remaining_;
       tps.push_back(RdKafka::TopicPartition::create(r.topic, r.partition, r.start));
@@ -112,15 +109,41 @@ Status BoundedConsumer::Assign(std::vector<PartitionRange> ranges) {
   return FromKafka(code, "assigning partitions");
 }
 
-void BoundedConsumer::MarkComplete(const std::string& topic, int32_t partition) {
-  auto key = std::make_pair(topic, partition);
-  if (complete_[key]) return;
-  complete_[key] = true;
+BoundedConsumer::Cursor* BoundedConsumer::Find(const rd_kafka_topic_s* rkt, int32_t partition) {
+  if (rkt == nullptr) return nullptr;
+  auto key = std::make_pair(rkt, partition);
+  auto it = by_handle_.find(key);
+  if (it != by_handle_.end()) return it->second;
+  std::string_view topic = rd_kafka_topic_name(rkt);
+  Cursor* found = nullptr;
+  for (Cursor& c : cursors_) {
+    if (c.partition == partition && c.topic == topic) found = &c;
+  }
+  by_handle_.emplace(key, found);
+  return found;
+}
+
+void BoundedConsumer::Advance(Cursor* cursor, int64_t next) {
+  if (next <= cursor->next) return;
+  cursor->next = next;
+  ++progress_;
+}
+
+void BoundedConsumer::MarkComplete(Cursor* cursor) {
+  if (cursor->complete) return;
+  cursor->complete = true;
   --remaining_;
+  ++progress_;
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
+  rd_kafka_topic_partition_list_add(list, cursor->topic.c_str(), cursor->partition);
   rd_kafka_pause_partitions(consumer_->c_ptr(), list);
   rd_kafka_topic_partition_list_destroy(list);
+}
+
+std::map<std::pair<std::string, int32_t>, int64_t> BoundedConsumer::positions() const {
+  std::map<std::pair<std::string, int32_t>, int64_t> out;
+  for (const Cursor& c : cursors_) out[{c.topic, c.partition}] = c.next;
+  return out;
 }
 
 Status BoundedConsumer::Poll(MessageBatch* batch) {
@@ -141,29 +164,27 @@ Status BoundedConsumer::Poll(MessageBatch* batch) {
   Status failure;
   for (ssize_t i = 0; i < n; ++i) {
     rd_kafka_message_t* m = raw[static_cast<size_t>(i)];
-    std::string topic = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
-    auto key = std::make_pair(topic, m->partition);
-    auto end_it = end_.find(key);
+    Cursor* c = Find(m->rkt, m->partition);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (end_it != end_.end()) {
-        int64_t& next = next_[key];
+      if (c != nullptr) {
         // The end of the log: everything below `m->offset` was read (control records included).
-        next = std::max(next, std::min(m->offset, end_it->second));
-        if (m->offset >= end_it->second) MarkComplete(topic, m->partition);
+        Advance(c, std::min(m->offset, c->end));
+        if (m->offset >= c->end) MarkComplete(c);
       }
       rd_kafka_message_destroy(m);
       continue;
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      std::string where =
-          topic.empty() ? "consumer" : topic + "[" + std::to_string(m->partition) + "]";
+      std::string where = m->rkt == nullptr ? "consumer"
+                                            : std::string(rd_kafka_topic_name(m->rkt)) + "[" +
+                                                  std::to_string(m->partition) + "]";
       if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
           m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
         if (failure.ok()) {
-          failure = Status::DataError(where + ": offset " + std::to_string(next_[key]) +
-                                      " is no longer on the broker (deleted by retention before it "
-                                      "was consumed): " +
-                                      rd_kafka_message_errstr(m));
+          failure = Status::DataError(
+              where + ": offset " + (c != nullptr ? std::to_string(c->next) : "?") +
+              " is no longer on the broker (deleted by retention before it was consumed): " +
+              rd_kafka_message_errstr(m));
         }
       } else if (rd_kafka_fatal_error(consumer_->c_ptr(), nullptr, 0) !=
                  RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -177,17 +198,17 @@ Status BoundedConsumer::Poll(MessageBatch* batch) {
       rd_kafka_message_destroy(m);
       continue;
     }
-    if (end_it == end_.end() || complete_[key] || m->offset < next_[key]) {
+    if (c == nullptr || c->complete || m->offset < c->next) {
       rd_kafka_message_destroy(m);
       continue;
     }
-    if (m->offset >= end_it->second) {
-      MarkComplete(topic, m->partition);
+    if (m->offset >= c->end) {
+      MarkComplete(c);
       rd_kafka_message_destroy(m);
       continue;
     }
-    next_[key] = m->offset + 1;
-    if (next_[key] >= end_it->second) MarkComplete(topic, m->partition);
+    Advance(c, m->offset + 1);
+    if (c->next >= c->end) MarkComplete(c);
     batch->raw_.push_back(m);
     batch->messages_.emplace_back(m);
   }
@@ -196,11 +217,10 @@ Status BoundedConsumer::Poll(MessageBatch* batch) {
 
 void BoundedConsumer::CommitAsync() {
   std::vector<RdKafka::TopicPartition*> tps;
-  for (const auto& [key, offset] : next_) {
-    tps.push_back(RdKafka::TopicPartition::create(key.first, key.second, offset));
+  for (const Cursor& c : cursors_) {
+    tps.push_back(RdKafka::TopicPartition::create(c.topic, c.partition, c.next));
   }
   if (!tps.empty()) consumer_->commitAsync(tps);
   RdKafka::TopicPartition::destroy(tps);
 }
-
 }  // namespace eodclear

@@ -15,6 +15,7 @@
 
 struct rd_kafka_message_s;
 struct rd_kafka_queue_s;
+struct rd_kafka_topic_s;
 
 namespace eodclear {
 
@@ -104,22 +105,36 @@ class BoundedConsumer {
   bool Done() const { return remaining_ == 0; }
 
   // Next offset to read of each assigned partition, as reached so far.
-  const std::map<std::pair<std::string, int32_t>, int64_t>& positions() const { return next_; }
+  std::map<std::pair<std::string, int32_t>, int64_t> positions() const;
+  // Grows whenever a partition's position moves; equal values mean no progress in between.
+  uint64_t progress() const { return progress_; }
 
   // Commits positions() to the consumer group, asynchronously (monitoring only).
   void CommitAsync();
 
  private:
   BoundedConsumer() = default;
-  void MarkComplete(const std::string& topic, int32_t partition);
+  // Where one assigned partition stands.
+  struct Cursor {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t end = 0;   // the cut-off (exclusive)
+    int64_t next = 0;  // next offset to read
+    bool complete = false;
+  };
+  // The cursor of a message's partition, or nullptr when it is not assigned. Cached by the
+  // librdkafka topic handle, so the hot path builds no strings.
+  Cursor* Find(const rd_kafka_topic_s* rkt, int32_t partition);
+  void MarkComplete(Cursor* cursor);
+  void Advance(Cursor* cursor, int64_t next);
 
   Options options_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   rd_kafka_queue_s* queue_ = nullptr;
-  std::map<std::pair<std::string, int32_t>, int64_t> end_;
-  std::map<std::pair<std::string, int32_t>, int64_t> next_;
-  std::map<std::pair<std::string, int32_t>, bool> complete_;
+  std::vector<Cursor> cursors_;
+  std::map<std::pair<const rd_kafka_topic_s*, int32_t>, Cursor*> by_handle_;
   size_t remaining_ = 0;
+  uint64_t progress_ = 0;
 };
 
 }  // namespace eodclear

@@ -443,7 +443,7 @@ Status IngestRun::ConsumeToCutoff(BoundedConsumer* consumer, size_t total) {
   MessageBatch batch;
   size_t done = 0;
   Clock::time_point last_activity = Clock::now();
-  auto last_positions = consumer->positions();
+  uint64_t last_progress = consumer->progress();
   Progress(0, total, /*force=*/true);
   size_t uncommitted = 0;
   Clock::time_point batch_started = Clock::now();
@@ -457,10 +457,10 @@ Status IngestRun::ConsumeToCutoff(BoundedConsumer* consumer, size_t total) {
     apply_secs += SecondsSince(t1);
     done += batch.size();
     uncommitted += batch.size();
-    bool moved = !batch.empty() || consumer->positions() != last_positions;
+    bool moved = !batch.empty() || consumer->progress() != last_progress;
     if (moved) {
       last_activity = Clock::now();
-      last_positions = consumer->positions();
+      last_progress = consumer->progress();
     } else if (SecondsSince(last_activity) > options_.idle_timeout_seconds) {
       std::string waiting;
       for (const auto& [tp, next] : consumer->positions()) {
