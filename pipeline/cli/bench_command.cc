@@ -14,7 +14,7 @@
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/kafka/producer.h"
 #include "pipeline/metrics.h"
-#include "pipeline/refdata/product_catalog.h"
+#include "pipeline/refdata/refdata.h"
 #include "pipeline/run_ledger.h"
 #include "stages/ingest/ingest_stage.h"
 #include "storage/state_store.h"
@@ -37,8 +37,9 @@ ExitCode Fail(const Status& s) {
 }  // namespace
 
 ExitCode BenchCommand(const BenchOptions& options) {
-  auto products = ProductCatalog::Load((fs::path(options.refdata_dir) / "products.csv").string());
-  if (!products) return Fail(products.error());
+  auto refdata = RefData::Load(options.refdata_dir);
+  if (!refdata) return Fail(refdata.error());
+  const ProductCatalog* products = &refdata->products;
   std::unique_ptr<DevBroker> broker;
   KafkaOptions kafka;
   kafka.brokers = options.brokers;
@@ -153,7 +154,7 @@ ExitCode BenchCommand(const BenchOptions& options) {
     ctx.business_date = *date;
     ctx.run_id = "bench";
     ctx.store = store->get();
-    ctx.products = &*products;
+    ctx.products = products;
     ctx.metrics = &metrics;
     ctx.ledger = &*ledger;
     ctx.progress = &progress;

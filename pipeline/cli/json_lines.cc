@@ -16,7 +16,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-void AppendString(std::string* out, const std::string& s) {
+void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
@@ -179,6 +179,12 @@ void AppendMessage(std::string* out, const Message& m) {
 }
 
 }  // namespace
+
+std::string JsonQuote(std::string_view text) {
+  std::string out;
+  AppendString(&out, text);
+  return out;
+}
 
 std::string ToJsonLine(const Message& message) {
   std::string out;

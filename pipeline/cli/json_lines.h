@@ -3,6 +3,7 @@
 #include <google/protobuf/message.h>
 
 #include <string>
+#include <string_view>
 
 namespace eodclear {
 
@@ -11,5 +12,9 @@ namespace eodclear {
 // literals; enums by name; bytes as base64; nested messages as objects; repeated fields as arrays.
 // Fields at their default value are printed too, so every record of a type has the same keys.
 std::string ToJsonLine(const google::protobuf::Message& message);
+
+// `text` as a JSON string literal, quotes included, with quotes, backslashes and control
+// characters escaped.
+std::string JsonQuote(std::string_view text);
 
 }  // namespace eodclear

@@ -6,10 +6,12 @@
 #include <iostream>
 
 #include "pipeline/cli/bench_command.h"
+#include "pipeline/cli/calendar_command.h"
 #include "pipeline/cli/exit_codes.h"
 #include "pipeline/cli/run_command.h"
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
+#include "pipeline/refdata/refdata.h"
 
 #ifndef EODCLEAR_DEFAULT_REFDATA_DIR
 #define EODCLEAR_DEFAULT_REFDATA_DIR "ops/refdata"
@@ -171,6 +173,31 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--brokers", bench.brokers,
                         "Benchmark against this broker (empty topics) instead of one in-process");
 
+  // calendar
+  CalendarCommandOptions calendar;
+  auto* calendar_cmd = app.add_subcommand(
+      "calendar",
+      "A contract's calendar facts (last trade, termination, final settlement) as JSON");
+  calendar_cmd->add_option("--contract", calendar.contract, "One contract, e.g. ESM23");
+  calendar_cmd->add_option("--product", calendar.product,
+                           "Every listed contract of a product whose month lies in --from..--to");
+  calendar_cmd->add_option("--calendar", calendar.calendar,
+                           "A calendar (NYSE, US, UK, HK); with --holidays lists its holidays");
+  calendar_cmd->add_flag(
+      "--holidays", calendar.holidays,
+      "With --calendar: every weekday in --from..--to that is not a business day");
+  calendar_cmd->add_option("--from", calendar.from, "First date, YYYY-MM-DD");
+  calendar_cmd->add_option("--to", calendar.to, "Last date, YYYY-MM-DD");
+  calendar_cmd->add_option("--refdata", refdata_dir, "Reference data folder")
+      ->capture_default_str();
+
+  // refdata check
+  auto* refdata_cmd = app.add_subcommand("refdata", "Reference data tools");
+  refdata_cmd->require_subcommand(1);
+  auto* check_cmd = refdata_cmd->add_subcommand(
+      "check", "Load and cross-check the reference data; change nothing");
+  check_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -179,6 +206,12 @@ int main(int argc, char** argv) {
   }
 
   if (run_cmd->parsed()) return Code(RunCommand(run));
+
+  if (calendar_cmd->parsed()) {
+    calendar.refdata_dir = refdata_dir;
+    return Code(CalendarCommand(calendar, std::cout));
+  }
+  if (check_cmd->parsed()) return Code(RefdataCheckCommand(refdata_dir, std::cout));
 
   if (broker_cmd->parsed()) {
     if (Status s = ParseListen(listen, &broker); !s.ok()) return Report("broker", s);

@@ -11,6 +11,7 @@
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/metrics.h"
+#include "pipeline/refdata/refdata.h"
 #include "pipeline/runner/eod_runner.h"
 #include "storage/state_store.h"
 
@@ -65,8 +66,9 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   // Everything that can be checked is checked before any state or broker is touched.
   auto date = Date::Parse(options.date);
   if (!date) return Fail(date.error().WithContext("--date"));
-  auto products = ProductCatalog::Load((fs::path(options.refdata_dir) / "products.csv").string());
-  if (!products) return Fail(products.error().WithContext("reference data"));
+  auto refdata = RefData::Load(options.refdata_dir);
+  if (!refdata) return Fail(refdata.error().WithContext("reference data"));
+  const ProductCatalog* products = &refdata->products;
   KafkaOptions kafka;
   kafka.brokers = options.brokers;
   if (Status s = ParseKafkaProperties(options.kafka_properties, &kafka); !s.ok()) return Fail(s);
@@ -139,7 +141,7 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   ctx.business_date = *date;
   ctx.run_id = NewRunId(*date, bits);
   ctx.store = store->get();
-  ctx.products = &*products;
+  ctx.products = products;
   ctx.metrics = &metrics;
   ctx.progress = &std::cerr;
 

@@ -11,6 +11,7 @@
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
 #include "clearing/v1/trade.pb.h"
+#include "tests/testing/test_products.h"
 
 namespace eodclear {
 namespace {
@@ -40,8 +41,9 @@ Decimal Dec(std::string_view text) {
 // Hand-picked products: ES (tick 0.25) and ME, also known as EMD.
 ProductCatalog TestCatalog() {
   std::vector<Product> products = {
-      {"ES", {}, "E-mini S&P 500", "CME", "358", "USD", Dec("50"), Dec("0.25")},
-      {"ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD", Dec("100"), Dec("0.10")},
+      testing::TestProduct("ES", {}, "E-mini S&P 500", "CME", "358", "USD", Dec("50"), Dec("0.25")),
+      testing::TestProduct("ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD", Dec("100"),
+                           Dec("0.10")),
   };
   auto catalog = ProductCatalog::FromProducts(std::move(products));
   EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();

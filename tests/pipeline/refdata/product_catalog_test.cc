@@ -16,7 +16,7 @@ namespace {
 using Strings = std::vector<std::string>;
 
 constexpr std::string_view kHeader =
-    "code,aliases,name,exchange,chapter,currency,multiplier,tick,source\n";
+    "code,aliases,name,exchange,chapter,currency,multiplier,tick,settlement_tick,settlement_type,listed_months,settlement_method,settlement_window,settlement_time_zone,parent,expiry_rule,calendars,final_reference,final_reference_kind,source\n";
 
 // tests/testdata/refdata/products.csv: a fixture owned by these tests, never the ops file.
 std::string FixturePath() { return std::string(EODCLEAR_TESTDATA_DIR) + "/refdata/products.csv"; }
@@ -220,8 +220,8 @@ TEST_P(ProductCatalogBadRowTest, StopsWithInvalidArgumentNamingFileAndLine) {
   EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(c.what), catalog.error().message());
 }
 
-constexpr std::string_view kEs = "ES,,E-mini S&P 500,CME,358,USD,50,0.25,s\n";
-constexpr std::string_view kMe = "ME,EMD,E-mini S&P MidCap 400,CME,362,USD,100,0.10,s\n";
+constexpr std::string_view kEs = "ES,,E-mini S&P 500,CME,358,USD,50,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n";
+constexpr std::string_view kMe = "ME,EMD,E-mini S&P MidCap 400,CME,362,USD,100,0.10,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n";
 
 std::string Rows(std::initializer_list<std::string_view> rows) {
   std::string out;
@@ -232,46 +232,46 @@ std::string Rows(std::initializer_list<std::string_view> rows) {
 INSTANTIATE_TEST_SUITE_P(
     ProductCatalogTest, ProductCatalogBadRowTest,
     ::testing::Values(
-        LoadErrorCase{"DuplicateCode", Rows({kEs, kMe, "ES,,Again,CME,358,USD,50,0.25,s\n"}), 4,
+        LoadErrorCase{"DuplicateCode", Rows({kEs, kMe, "ES,,Again,CME,358,USD,50,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 4,
                       "code 'ES' names both ES and ES"},
-        LoadErrorCase{"AliasCollidesWithEarlierCode", Rows({kEs, "XX,ES,Other,CME,1,USD,1,1,s\n"}),
+        LoadErrorCase{"AliasCollidesWithEarlierCode", Rows({kEs, "XX,ES,Other,CME,1,USD,1,1,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}),
                       3, "code 'ES' names both ES and XX"},
         LoadErrorCase{"AliasCollidesWithEarlierAlias",
-                      Rows({kMe, "XX,EMD,Other,CME,1,USD,1,1,s\n"}), 3,
+                      Rows({kMe, "XX,EMD,Other,CME,1,USD,1,1,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 3,
                       "code 'EMD' names both ME and XX"},
-        LoadErrorCase{"CodeCollidesWithEarlierAlias", Rows({kMe, "EMD,,Other,CME,1,USD,1,1,s\n"}),
+        LoadErrorCase{"CodeCollidesWithEarlierAlias", Rows({kMe, "EMD,,Other,CME,1,USD,1,1,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}),
                       3, "code 'EMD' names both ME and EMD"},
         LoadErrorCase{"LineCountsCommentsAndBlankLines",
-                      Rows({"# comment\n", kEs, "\n", "ES,,Again,CME,358,USD,50,0.25,s\n"}), 5,
+                      Rows({"# comment\n", kEs, "\n", "ES,,Again,CME,358,USD,50,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 5,
                       "code 'ES'"},
-        LoadErrorCase{"ZeroTick", Rows({kEs, "NQ,,N,CME,359,USD,20,0,s\n"}), 3,
+        LoadErrorCase{"ZeroTick", Rows({kEs, "NQ,,N,CME,359,USD,20,0,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 3,
                       "tick '0' must be a positive decimal"},
-        LoadErrorCase{"NegativeTick", Rows({"NQ,,N,CME,359,USD,20,-0.25,s\n"}), 2,
+        LoadErrorCase{"NegativeTick", Rows({"NQ,,N,CME,359,USD,20,-0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "tick '-0.25' must be a positive decimal"},
-        LoadErrorCase{"TextTick", Rows({"NQ,,N,CME,359,USD,20,quarter,s\n"}), 2,
+        LoadErrorCase{"TextTick", Rows({"NQ,,N,CME,359,USD,20,quarter,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "tick 'quarter' must be a positive decimal"},
-        LoadErrorCase{"EmptyTick", Rows({"NQ,,N,CME,359,USD,20,,s\n"}), 2,
+        LoadErrorCase{"EmptyTick", Rows({"NQ,,N,CME,359,USD,20,,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "tick '' must be a positive decimal"},
-        LoadErrorCase{"TickWithNineDigits", Rows({"NQ,,N,CME,359,USD,20,0.000000001,s\n"}), 2,
+        LoadErrorCase{"TickWithNineDigits", Rows({"NQ,,N,CME,359,USD,20,0.000000001,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "tick '0.000000001' must be a positive decimal"},
-        LoadErrorCase{"ZeroMultiplier", Rows({"NQ,,N,CME,359,USD,0,0.25,s\n"}), 2,
+        LoadErrorCase{"ZeroMultiplier", Rows({"NQ,,N,CME,359,USD,0,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "multiplier '0' must be a positive decimal"},
-        LoadErrorCase{"NegativeMultiplier", Rows({"NQ,,N,CME,359,USD,-20,0.25,s\n"}), 2,
+        LoadErrorCase{"NegativeMultiplier", Rows({"NQ,,N,CME,359,USD,-20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "multiplier '-20' must be a positive decimal"},
-        LoadErrorCase{"DollarMultiplier", Rows({"NQ,,N,CME,359,USD,$20,0.25,s\n"}), 2,
+        LoadErrorCase{"DollarMultiplier", Rows({"NQ,,N,CME,359,USD,$20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "multiplier '$20' must be a positive decimal"},
-        LoadErrorCase{"EmptyMultiplier", Rows({"NQ,,N,CME,359,USD,,0.25,s\n"}), 2,
+        LoadErrorCase{"EmptyMultiplier", Rows({"NQ,,N,CME,359,USD,,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "multiplier '' must be a positive decimal"},
-        LoadErrorCase{"LowerCaseCode", Rows({"nq,,N,CME,359,USD,20,0.25,s\n"}), 2,
+        LoadErrorCase{"LowerCaseCode", Rows({"nq,,N,CME,359,USD,20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "code 'nq' must be upper-case letters and digits"},
-        LoadErrorCase{"EmptyCode", Rows({",,N,CME,359,USD,20,0.25,s\n"}), 2,
+        LoadErrorCase{"EmptyCode", Rows({",,N,CME,359,USD,20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "code '' must be upper-case letters and digits"},
-        LoadErrorCase{"BadAlias", Rows({"ME,EMD|e-md,N,CME,362,USD,100,0.1,s\n"}), 2,
+        LoadErrorCase{"BadAlias", Rows({"ME,EMD|e-md,N,CME,362,USD,100,0.1,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "alias 'e-md' must be upper-case letters and digits"},
-        LoadErrorCase{"EmptyName", Rows({"NQ,,,CME,359,USD,20,0.25,s\n"}), 2, "name is empty"},
-        LoadErrorCase{"UnknownExchange", Rows({"CL,,Crude,NYMEX,200,USD,1000,0.01,s\n"}), 2,
+        LoadErrorCase{"EmptyName", Rows({"NQ,,,CME,359,USD,20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2, "name is empty"},
+        LoadErrorCase{"UnknownExchange", Rows({"CL,,Crude,NYMEX,200,USD,1000,0.01,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "exchange 'NYMEX' must be CME or CBOT"},
-        LoadErrorCase{"TwoLetterCurrency", Rows({"NQ,,N,CME,359,US,20,0.25,s\n"}), 2,
+        LoadErrorCase{"TwoLetterCurrency", Rows({"NQ,,N,CME,359,US,20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/Chicago,,equity_index,NYSE,,,s\n"}), 2,
                       "currency 'US' must be a 3-letter code"}),
     [](const ::testing::TestParamInfo<LoadErrorCase>& param_info) {
       return std::string(param_info.param.name);
@@ -282,11 +282,11 @@ TEST_F(ProductCatalogLoadErrorTest, WrongFieldCountNamesFileAndLine) {
   auto catalog = ProductCatalog::Load(path);
   ASSERT_FALSE(catalog.has_value());
   EXPECT_EQ(catalog.error().code(), Status::Code::kDataError);
-  EXPECT_EQ(catalog.error().message(), path + ":3: 8 fields, header has 9");
+  EXPECT_EQ(catalog.error().message(), path + ":3: 8 fields, header has 20");
 }
 
 TEST_F(ProductCatalogLoadErrorTest, WrongHeaderNamesFileAndBothHeaders) {
-  std::string path = Write("code,alias,name,exchange,chapter,currency,multiplier,tick,source\n" +
+  std::string path = Write("code,alias,name,exchange,chapter,currency,multiplier,tick,settlement_tick,settlement_type,listed_months,settlement_method,settlement_window,settlement_time_zone,parent,expiry_rule,calendars,final_reference,final_reference_kind,source\n" +
                            std::string(kEs));
   auto catalog = ProductCatalog::Load(path);
   ASSERT_FALSE(catalog.has_value());
@@ -294,10 +294,10 @@ TEST_F(ProductCatalogLoadErrorTest, WrongHeaderNamesFileAndBothHeaders) {
   const std::string& msg = catalog.error().message();
   EXPECT_PRED_FORMAT2(::testing::IsSubstring, path, msg);
   EXPECT_PRED_FORMAT2(::testing::IsSubstring,
-                      "'code,alias,name,exchange,chapter,currency,multiplier,tick,source'", msg);
+                      "'code,alias,name,exchange,chapter,currency,multiplier,tick,settlement_tick,settlement_type,listed_months,settlement_method,settlement_window,settlement_time_zone,parent,expiry_rule,calendars,final_reference,final_reference_kind,source'", msg);
   EXPECT_PRED_FORMAT2(
       ::testing::IsSubstring,
-      "expected 'code,aliases,name,exchange,chapter,currency,multiplier,tick,source'", msg);
+      "expected 'code,aliases,name,exchange,chapter,currency,multiplier,tick,settlement_tick,settlement_type,listed_months,settlement_method,settlement_window,settlement_time_zone,parent,expiry_rule,calendars,final_reference,final_reference_kind,source'", msg);
 }
 
 // Like every other load error, a wrong header says where it is: the header is on line 2 here.

@@ -29,6 +29,7 @@
 #include "pipeline/stage.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
+#include "tests/testing/test_products.h"
 
 // The ingest stage against real components: the development broker (librdkafka's mock cluster,
 // in this process, on a loopback port it picks), the real producer and consumer, and RocksDB in a
@@ -112,8 +113,10 @@ class IngestStageTest : public ::testing::Test {
     store_ = std::move(*store);
 
     std::vector<Product> products = {
-        {"ES", {}, "E-mini S&P 500", "CME", "358", "USD", Dec("50"), Dec("0.25")},
-        {"ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD", Dec("100"), Dec("0.10")},
+        testing::TestProduct("ES", {}, "E-mini S&P 500", "CME", "358", "USD", Dec("50"),
+                             Dec("0.25")),
+        testing::TestProduct("ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD",
+                             Dec("100"), Dec("0.10")),
     };
     auto catalog = ProductCatalog::FromProducts(std::move(products));
     ASSERT_TRUE(catalog.has_value()) << catalog.error().ToString();

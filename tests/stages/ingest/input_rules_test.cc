@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "tests/testing/test_products.h"
+
 namespace eodclear {
 namespace {
 
@@ -35,10 +37,12 @@ Decimal D(std::string_view text) {
 // 0.10, CNH in 0.0001, YM in whole points.
 ProductCatalog TestCatalog() {
   std::vector<Product> products = {
-      {"ES", {}, "E-mini S&P 500", "CME", "358", "USD", D("50"), D("0.25")},
-      {"ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD", D("100"), D("0.10")},
-      {"CNH", {}, "USD/Offshore RMB", "CME", "284L", "CNH", D("100000"), D("0.0001")},
-      {"YM", {}, "E-mini Dow ($5)", "CBOT", "27", "USD", D("5"), D("1")},
+      testing::TestProduct("ES", {}, "E-mini S&P 500", "CME", "358", "USD", D("50"), D("0.25")),
+      testing::TestProduct("ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD", D("100"),
+                           D("0.10")),
+      testing::TestProduct("CNH", {}, "USD/Offshore RMB", "CME", "284L", "CNH", D("100000"),
+                           D("0.0001")),
+      testing::TestProduct("YM", {}, "E-mini Dow ($5)", "CBOT", "27", "USD", D("5"), D("1")),
   };
   auto catalog = ProductCatalog::FromProducts(std::move(products));
   EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();
