@@ -23,7 +23,11 @@ Metrics::Metrics()
       lag_(prometheus::BuildGauge()
                .Name("eodclear_consumer_lag_messages")
                .Help("Messages between the stored offset and the high watermark at the cut-off")
-               .Register(*registry_)) {}
+               .Register(*registry_)),
+      unknown_accounts_(prometheus::BuildGauge()
+                            .Name("eodclear_unknown_accounts")
+                            .Help("Accounts with positions that accounts.csv does not list")
+                            .Register(*registry_)) {}
 
 prometheus::Counter& Metrics::Consumed(std::string_view topic) {
   return consumed_.Add({{"topic", std::string(topic)}});
@@ -44,5 +48,7 @@ void Metrics::SetStageSeconds(std::string_view stage, double seconds) {
 void Metrics::SetLagAtCutoff(std::string_view topic, int partition, double messages) {
   lag_.Add({{"topic", std::string(topic)}, {"partition", std::to_string(partition)}}).Set(messages);
 }
+
+void Metrics::SetUnknownAccounts(double accounts) { unknown_accounts_.Add({}).Set(accounts); }
 
 }  // namespace eodclear

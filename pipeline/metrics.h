@@ -32,6 +32,8 @@ class Metrics {
   // eodclear_consumer_lag_messages{topic,partition}: messages between the stored offset and the
   // high watermark when the run's cut-off was taken.
   void SetLagAtCutoff(std::string_view topic, int partition, double messages);
+  // eodclear_unknown_accounts: accounts with positions that the reference data does not list.
+  void SetUnknownAccounts(double accounts);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -40,6 +42,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& published_;
   prometheus::Family<prometheus::Gauge>& stage_seconds_;
   prometheus::Family<prometheus::Gauge>& lag_;
+  prometheus::Family<prometheus::Gauge>& unknown_accounts_;
 };
 
 }  // namespace eodclear

@@ -11,6 +11,7 @@ namespace eodclear {
 
 class StateStore;
 class ProductCatalog;
+class AccountDirectory;
 class Metrics;
 class RunLedger;
 
@@ -22,6 +23,8 @@ struct RunContext {
   std::string run_id;
   StateStore* store = nullptr;
   const ProductCatalog* products = nullptr;
+  // Accounts and beneficial owners; null when the caller has none (every account its own owner).
+  const AccountDirectory* accounts = nullptr;
   Metrics* metrics = nullptr;
   // The date's run state; a stage adds its checkpoint to its last WriteBatch through it.
   RunLedger* ledger = nullptr;

@@ -142,6 +142,7 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   ctx.run_id = NewRunId(*date, bits);
   ctx.store = store->get();
   ctx.products = products;
+  ctx.accounts = &refdata->accounts;
   ctx.metrics = &metrics;
   ctx.progress = &std::cerr;
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <vector>
 
 #include "clearing/v1/dead_letter.pb.h"
@@ -14,6 +15,7 @@
 #include "pipeline/kafka/bounded_consumer.h"
 #include "pipeline/kafka/producer.h"
 #include "pipeline/metrics.h"
+#include "pipeline/refdata/account_directory.h"
 #include "pipeline/run_ledger.h"
 #include "stages/publish/record_checksum.h"
 #include "storage/keys.h"
@@ -100,11 +102,17 @@ Status PublishStage::Run(RunContext& ctx) {
   // Every record of the date, read from state, in key order.
   std::vector<OutRecord> records;
   RecordChecksum positions_sum, dead_letters_sum;
+  std::set<std::string> unknown_accounts;
   EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanMessages<eodclear::state::v1::PositionState>(
       StateCf::kPositions, "",
       [&](std::string_view k, const eodclear::state::v1::PositionState& s) -> Status {
-        if (s.net_quantity() == 0) return Status::Ok();
+        bool traded_today = s.activity_date() == date_text;
+        if (s.net_quantity() == 0 && !traded_today) return Status::Ok();
         EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
+        if (ctx.accounts != nullptr && ctx.accounts->Find(key.account) == nullptr) {
+          unknown_accounts.insert(key.account);
+        }
+        if (s.net_quantity() == 0) return Status::Ok();
         clearing::v1::Position p;
         p.set_business_date(date_text);
         p.set_run_id(ctx.run_id);
@@ -112,7 +120,7 @@ Status PublishStage::Run(RunContext& ctx) {
         p.set_account(key.account);
         p.set_contract(key.contract);
         p.set_quantity(s.net_quantity());
-        if (s.activity_date() == date_text) {
+        if (traded_today) {
           p.set_bought(s.bought());
           p.set_sold(s.sold());
         }
@@ -165,6 +173,8 @@ Status PublishStage::Run(RunContext& ctx) {
                                             : clearing::v1::EodRun::SUCCEEDED);
   run.set_messages_consumed(rs.messages_consumed());
   run.set_messages_rejected(rs.messages_rejected());
+  for (const auto& account : unknown_accounts) run.add_unknown_accounts(account);
+  ctx.metrics->SetUnknownAccounts(static_cast<double>(unknown_accounts.size()));
   struct Summary {
     const std::string& topic;
     const RecordChecksum& sum;

@@ -37,7 +37,7 @@ TRADES = [Trade(*t) for t in [
     ("E-5", "2023-06-16T16:00:00+01:00", "MEEM23", "MEEM23", "1650.50", 3, "FB", "ACC-2", "FC", "ACC-9"),
     ("E-6", "2023-06-16T11:11:11-05:00", "LIYM23", "LIYM23", "98.346", 1, "FA", "ACC-1", "FC", "ACC-9"),
     ("E-7", "2023-06-16T13:59:00-05:00", "ESM23", "ESM23", "4399.00", 5, "FC", "ACC-9", "FB", "ACC-2"),
-    ("E-8", "2023-06-16T14:30:00-05:00", "EMDM23", "MEM23", "2501.00", 1, "FA", "ACC-3", "FB", "ACC-2"),
+    ("E-8", "2023-06-16T14:30:00-05:00", "EMDM23", "MEM23", "2501.00", 1, "CLR01", "CLR01-H1", "FB", "ACC-2"),
 ]]
 TRADE_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,"
                 "buyer_firm,buyer_account,seller_firm,seller_account")
@@ -147,6 +147,20 @@ def eod_runs_jsonl_has_one_succeeded_record():
         problems.append("topic summary says %r positions, positions.jsonl has %d" %
                         (summary.get("positions"), len(outputs()["positions"])))
     h.expect(not problems, "eod-runs record %s:\n  %s" % (run, "\n  ".join(problems)))
+
+
+@checks.add
+def eod_runs_names_the_accounts_that_accounts_csv_does_not_list():
+    """Trades of unlisted accounts are applied all the same and the run record names them."""
+    import csv
+    with open(os.path.join(args.refdata, "accounts.csv")) as f:
+        listed = {row["account"] for row in csv.DictReader(f)}
+    traded = {t.buyer_account for t in TRADES} | {t.seller_account for t in TRADES}
+    want = sorted(traded - listed)
+    h.expect("CLR01-H1" in listed and "CLR01-H1" in traded,
+             "test setup: CLR01-H1 must be a listed account that trades")
+    got = outputs()["eod-runs"][0].get("unknown_accounts")
+    h.expect(got == want, "unknown_accounts %r, expected %r" % (got, want))
 
 
 @checks.add
