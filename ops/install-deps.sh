@@ -8,7 +8,7 @@ packages=(
   cmake g++ ninja-build pkg-config
   # libraries
   librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler prometheus-cpp-dev
-  libhowardhinnant-date-dev libcli11-dev libssl-dev
+  libhowardhinnant-date-dev tzdata libcli11-dev libssl-dev
   # tests
   libgtest-dev libgmock-dev python3 python3-kafka python3-protobuf kcat
   prometheus prometheus-pushgateway
