@@ -58,7 +58,7 @@ TEST(JsonLinesTest, DefaultValuesArePrintedSoEveryRecordHasTheSameKeys) {
             R"("quantity":0,"buyer":{"firm":"","account":""},"seller":{"firm":"","account":""}})");
   EXPECT_EQ(ToJsonLine(EodRun()),
             R"({"business_date":"","run_id":"","status":"STATUS_UNSPECIFIED","topics":[],)"
-            R"("stages":[],"messages_consumed":0,"messages_rejected":0})");
+            R"("stages":[],"messages_consumed":0,"messages_rejected":0,"unknown_accounts":[]})");
 }
 
 TEST(JsonLinesTest, ShortPositionQuantityIsANegativeNumber) {
@@ -156,7 +156,7 @@ TEST(JsonLinesTest, EodRunWithRepeatedNestedTopicsAndDoubles) {
       R"("topics":[{"topic":"positions","records":2,"checksum":"00002b34ce80a3b9"},)"
       R"({"topic":"dead-letters","records":0,"checksum":"0000000000000000"}],)"
       R"("stages":[{"stage":"ingest","seconds":1.5},{"stage":"publish","seconds":0.25}],)"
-      R"("messages_consumed":12,"messages_rejected":1})");
+      R"("messages_consumed":12,"messages_rejected":1,"unknown_accounts":[]})");
 }
 
 TEST(JsonLinesTest, RepeatedStringsAndMapsOfTheStateSchema) {
@@ -187,7 +187,7 @@ TEST_P(JsonLinesDoubleTest, PrintsTheShortestTextThatReadsBack) {
             R"({"business_date":"","run_id":"","status":"STATUS_UNSPECIFIED","topics":[],)"
             R"("stages":[{"stage":"","seconds":)" +
                 std::string(GetParam().json) +
-                R"(}],"messages_consumed":0,"messages_rejected":0})");
+                R"(}],"messages_consumed":0,"messages_rejected":0,"unknown_accounts":[]})");
 }
 
 INSTANTIATE_TEST_SUITE_P(JsonLinesTest, JsonLinesDoubleTest,
