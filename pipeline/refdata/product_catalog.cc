@@ -255,8 +255,12 @@ Result<ProductCatalog> ProductCatalog::FromProducts(std::vector<Product> product
     for (const auto& name : names) {
       auto [it, inserted] = catalog.by_code_.emplace(name, i);
       if (!inserted && it->second != i) {
-        return Err(Status::InvalidArgument("code '" + name + "' names both " +
-                                           catalog.products_[it->second].code + " and " + p.code));
+        const Product& first = catalog.products_[it->second];
+        if (first.code == p.code) {
+          return Err(Status::InvalidArgument("duplicate code '" + p.code + "'"));
+        }
+        return Err(Status::InvalidArgument("code '" + name + "' names both " + first.code +
+                                           " and " + p.code));
       }
     }
   }

@@ -245,7 +245,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Rows({kEs, kMe,
                             "ES,,Again,CME,358,USD,50,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,"
                             "America/Chicago,,equity_index,NYSE,,,s\n"}),
-                      4, "code 'ES' names both ES and ES"},
+                      4, "duplicate code 'ES'"},
         LoadErrorCase{"AliasCollidesWithEarlierCode",
                       Rows({kEs,
                             "XX,ES,Other,CME,1,USD,1,1,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,"
