@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "pipeline/core/csv.h"
+#include "pipeline/refdata/refdata_csv.h"
 
 namespace eodclear {
 namespace {
@@ -12,27 +13,6 @@ const std::vector<std::string> kAccountColumns = {"account", "firm", "owner", "o
                                                   "auto_offset"};
 const std::vector<std::string> kExemptionColumns = {"owner",    "product",    "kind",
                                                     "quantity", "valid_from", "valid_to"};
-
-// Reference data problems are kInvalidArgument whatever the CSV reader called them; a missing
-// file stays kNotFound.
-Result<CsvFile> ReadReferenceCsv(const std::string& path, const std::vector<std::string>& header) {
-  auto file = CsvFile::Read(path);
-  if (!file) {
-    if (file.error().code() == Status::Code::kNotFound) return Err(file.error());
-    return Err(Status::InvalidArgument(file.error().message()));
-  }
-  Status status = file->ExpectHeader(header);
-  if (!status.ok()) return Err(Status::InvalidArgument(status.message()));
-  return file;
-}
-
-bool IsCode(std::string_view code) {
-  if (code.empty()) return false;
-  for (char c : code) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
 
 // Account and owner ids: letters, digits, '-', '_' and '.'.
 bool IsId(std::string_view id) {
@@ -82,7 +62,7 @@ Result<std::vector<Account>> LoadAccounts(const std::string& path) {
     if (!IsId(a.account)) {
       return where("account '" + a.account + "' must be letters, digits, '-', '_' or '.'");
     }
-    if (!IsCode(a.firm))
+    if (!IsProductCode(a.firm))
       return where("firm '" + a.firm + "' must be upper-case letters and digits");
     if (!IsId(a.owner)) {
       return where("owner '" + a.owner + "' must be letters, digits, '-', '_' or '.'");
@@ -136,7 +116,7 @@ Result<std::vector<Exemption>> LoadExemptions(const std::string& path,
     if (!IsId(e.owner)) {
       return where("owner '" + e.owner + "' must be letters, digits, '-', '_' or '.'");
     }
-    if (!IsCode(e.product)) {
+    if (!IsProductCode(e.product)) {
       return where("product '" + e.product + "' must be upper-case letters and digits");
     }
     if (catalog != nullptr) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "pipeline/core/csv.h"
+#include "pipeline/refdata/refdata_csv.h"
 
 namespace eodclear {
 namespace {
@@ -297,8 +298,7 @@ Result<std::vector<Holiday>> Calendar::Holidays(Date from, Date to) const {
 
 Result<CalendarSet> CalendarSet::Load(const std::string& calendars_csv,
                                       const std::string& holidays_csv) {
-  EODCLEAR_ASSIGN_OR_RETURN(CsvFile cals, CsvFile::Read(calendars_csv));
-  EODCLEAR_RETURN_IF_ERROR(cals.ExpectHeader(kCalendarColumns));
+  EODCLEAR_ASSIGN_OR_RETURN(CsvFile cals, ReadReferenceCsv(calendars_csv, kCalendarColumns));
   std::map<std::string, CalendarHeader> headers;
   for (const auto& row : cals.rows()) {
     auto bad = [&](const std::string& what) {
@@ -315,8 +315,7 @@ Result<CalendarSet> CalendarSet::Load(const std::string& calendars_csv,
     if (!headers.emplace(f[0], std::move(h)).second) return bad("duplicate calendar " + f[0]);
   }
 
-  EODCLEAR_ASSIGN_OR_RETURN(CsvFile hols, CsvFile::Read(holidays_csv));
-  EODCLEAR_RETURN_IF_ERROR(hols.ExpectHeader(kHolidayColumns));
+  EODCLEAR_ASSIGN_OR_RETURN(CsvFile hols, ReadReferenceCsv(holidays_csv, kHolidayColumns));
   std::set<std::pair<std::string, std::string>> seen;  // (calendar, rule) within overlapping years
   for (const auto& row : hols.rows()) {
     auto bad = [&](const std::string& what) {

@@ -1,6 +1,7 @@
 #include "pipeline/refdata/offset_table.h"
 
 #include "pipeline/core/csv.h"
+#include "pipeline/refdata/refdata_csv.h"
 
 namespace eodclear {
 namespace {
@@ -8,42 +9,9 @@ namespace {
 const std::vector<std::string> kOffsetColumns = {"code", "ratio", "offset_to", "reciprocal_ratio",
                                                  "source"};
 
-// Reference data problems are kInvalidArgument whatever the CSV reader called them; a missing
-// file stays kNotFound.
-Result<CsvFile> ReadReferenceCsv(const std::string& path, const std::vector<std::string>& header) {
-  auto file = CsvFile::Read(path);
-  if (!file) {
-    if (file.error().code() == Status::Code::kNotFound) return Err(file.error());
-    return Err(Status::InvalidArgument(file.error().message()));
-  }
-  Status status = file->ExpectHeader(header);
-  if (!status.ok()) return Err(Status::InvalidArgument(status.message()));
-  return file;
-}
-
 // Offset ratios are small numbers (10, 0.1, 5); the bound keeps the exact product of a ratio and
 // its reciprocal inside Decimal's range.
 constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
-
-bool IsCode(std::string_view code) {
-  if (code.empty()) return false;
-  for (char c : code) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
-
-// Empty when `code` is a canonical code of `catalog`, else what is wrong with it.
-std::string CatalogProblem(const ProductCatalog& catalog, std::string_view column,
-                           const std::string& code) {
-  const Product* product = catalog.Find(code);
-  if (product == nullptr) return std::string(column) + " '" + code + "' is not in the catalog";
-  if (product->code != code) {
-    return std::string(column) + " '" + code + "' is an alias; write the canonical code '" +
-           product->code + "'";
-  }
-  return "";
-}
 
 std::string Describe(const OffsetPair& p) {
   return p.code + "," + p.ratio.ToString() + "," + p.offset_to + "," +
@@ -66,10 +34,10 @@ Result<OffsetTable> OffsetTable::Load(const std::string& path, const ProductCata
                  .reciprocal_ratio = Decimal(),
                  .source = f[4],
                  .line = row.line};
-    if (!IsCode(p.code)) {
+    if (!IsProductCode(p.code)) {
       return where("code '" + p.code + "' must be upper-case letters and digits");
     }
-    if (!IsCode(p.offset_to)) {
+    if (!IsProductCode(p.offset_to)) {
       return where("offset_to '" + p.offset_to + "' must be upper-case letters and digits");
     }
     if (p.code == p.offset_to) return where("code '" + p.code + "' is offset to itself");

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "pipeline/core/csv.h"
+#include "pipeline/refdata/refdata_csv.h"
 
 namespace eodclear {
 namespace {
@@ -26,27 +27,6 @@ constexpr int32_t kMaxSpotMonthDays = 366;
 constexpr size_t kMaxQuantityDigits = 12;
 constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
 
-// Reference data problems are kInvalidArgument whatever the CSV reader called them; a missing
-// file stays kNotFound.
-Result<CsvFile> ReadReferenceCsv(const std::string& path, const std::vector<std::string>& header) {
-  auto file = CsvFile::Read(path);
-  if (!file) {
-    if (file.error().code() == Status::Code::kNotFound) return Err(file.error());
-    return Err(Status::InvalidArgument(file.error().message()));
-  }
-  Status status = file->ExpectHeader(header);
-  if (!status.ok()) return Err(Status::InvalidArgument(status.message()));
-  return file;
-}
-
-bool IsCode(std::string_view code) {
-  if (code.empty()) return false;
-  for (char c : code) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
-
 bool AllDigits(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text) {
@@ -62,18 +42,6 @@ std::optional<int64_t> ParseContracts(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
   return value;
-}
-
-// Empty when `code` is a canonical code of `catalog`, else what is wrong with it.
-std::string CatalogProblem(const ProductCatalog& catalog, std::string_view column,
-                           const std::string& code) {
-  const Product* product = catalog.Find(code);
-  if (product == nullptr) return std::string(column) + " '" + code + "' is not in the catalog";
-  if (product->code != code) {
-    return std::string(column) + " '" + code + "' is an alias; write the canonical code '" +
-           product->code + "'";
-  }
-  return "";
 }
 
 std::string Quantity(std::optional<int64_t> q) { return q ? std::to_string(*q) : ""; }
@@ -144,7 +112,7 @@ Result<PositionLimitTable> PositionLimitTable::Load(const std::string& path,
     PositionLimit limit;
     limit.product = f[0];
     limit.line = row.line;
-    if (!IsCode(limit.product)) {
+    if (!IsProductCode(limit.product)) {
       return where("product '" + limit.product + "' must be upper-case letters and digits");
     }
     // Columns 1, 3, 4, 5, 6 and 9 are quantities: empty, or a positive whole number.
@@ -188,7 +156,7 @@ Result<PositionLimitTable> PositionLimitTable::Load(const std::string& path,
       return where("aggregate_into and aggregate_ratio must both be set or both be empty");
     }
     if (!limit.aggregate_into.empty()) {
-      if (!IsCode(limit.aggregate_into)) {
+      if (!IsProductCode(limit.aggregate_into)) {
         return where("aggregate_into '" + limit.aggregate_into +
                      "' must be upper-case letters and digits");
       }

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "pipeline/core/csv.h"
+#include "pipeline/refdata/refdata_csv.h"
 
 namespace eodclear {
 namespace {
@@ -42,14 +43,6 @@ std::vector<std::string> SplitList(const std::string& field) {
   return out;
 }
 
-bool IsCode(std::string_view code) {
-  if (code.empty()) return false;
-  for (char c : code) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
-
 // "HH:MM:SS" to seconds after midnight, or -1.
 int ParseTimeOfDay(std::string_view t) {
   if (t.size() != 8 || t[2] != ':' || t[5] != ':') return -1;
@@ -84,9 +77,10 @@ std::string ParseProductRow(const std::vector<std::string>& f, Product* p) {
   p->exchange = f[3];
   p->chapter = f[4];
   p->currency = f[5];
-  if (!IsCode(p->code)) return "code '" + p->code + "' must be upper-case letters and digits";
+  if (!IsProductCode(p->code))
+    return "code '" + p->code + "' must be upper-case letters and digits";
   for (const auto& a : p->aliases) {
-    if (!IsCode(a)) return "alias '" + a + "' must be upper-case letters and digits";
+    if (!IsProductCode(a)) return "alias '" + a + "' must be upper-case letters and digits";
   }
   if (p->name.empty()) return "name is empty";
   if (p->exchange != "CME" && p->exchange != "CBOT") {
@@ -219,8 +213,7 @@ std::string_view SettlementTypeName(SettlementType type) {
 }
 
 Result<ProductCatalog> ProductCatalog::Load(const std::string& path) {
-  EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, CsvFile::Read(path));
-  EODCLEAR_RETURN_IF_ERROR(file.ExpectHeader(kProductColumns));
+  EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, ReadReferenceCsv(path, kProductColumns));
   std::vector<Product> products;
   for (const auto& row : file.rows()) {
     Product p;

@@ -3,23 +3,7 @@
 #include <filesystem>
 
 namespace eodclear {
-namespace {
-
-// A malformed file (a CSV shape problem is kDataError in the CSV reader) is bad configuration here.
-Status AsConfigError(Status s) {
-  if (s.code() == Status::Code::kDataError) return Status::InvalidArgument(s.message());
-  return s;
-}
-
-}  // namespace
-
 Result<RefData> RefData::Load(const std::string& dir) {
-  auto loaded = LoadUnchecked(dir);
-  if (!loaded) return Err(AsConfigError(loaded.error()));
-  return loaded;
-}
-
-Result<RefData> RefData::LoadUnchecked(const std::string& dir) {
   namespace fs = std::filesystem;
   if (!fs::is_directory(dir)) {
     return Err(Status::NotFound("reference data folder " + dir + " does not exist"));

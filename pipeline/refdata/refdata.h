@@ -24,12 +24,9 @@ struct RefData {
 
   // Loads every file and checks the references between them (a product's calendars and parent,
   // the products the offset, limit and exemption rows name). The first problem stops the load
-  // with kInvalidArgument "file:line: what" — reference data problems are configuration errors,
-  // whatever their kind — or kNotFound for a missing file.
+  // with kInvalidArgument "file:line: what" (reference data problems are configuration errors),
+  // or kNotFound for a missing file.
   static Result<RefData> Load(const std::string& dir);
-
- private:
-  static Result<RefData> LoadUnchecked(const std::string& dir);
 };
 
 }  // namespace eodclear

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/core/csv.h"
+#include "pipeline/core/status.h"
+
+namespace eodclear {
+
+class ProductCatalog;
+
+// Helpers every reference-data loader shares.
+
+// Reads a reference-data CSV file and checks its header is exactly `header`. Reference data
+// problems are configuration errors: kInvalidArgument "file:line: what" whatever the CSV reader
+// called them; a missing file stays kNotFound.
+Result<CsvFile> ReadReferenceCsv(const std::string& path, const std::vector<std::string>& header);
+
+// A product code: upper-case letters and digits, not empty ("ES", "M2K").
+bool IsProductCode(std::string_view code);
+
+// Empty when `code` is a canonical product code of `catalog`; otherwise what is wrong with it
+// ("<column> 'X' is not in the catalog", or an alias naming the canonical code to write).
+std::string CatalogProblem(const ProductCatalog& catalog, std::string_view column,
+                           const std::string& code);
+
+}  // namespace eodclear
