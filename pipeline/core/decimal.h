@@ -17,7 +17,8 @@ __extension__ typedef unsigned __int128 UInt128;
 // floating point. The range (about ±1.7e30) covers any sum of money a clearing house handles.
 //
 // Arithmetic is exact: +, - and multiplication by a whole number never round. Rounding happens only
-// through RoundToIncrement, called where a rule says so, with that rule cited at the call.
+// in the rule that calls for it (stages/settlement: RoundToTick for CME Rule 813,
+// RoundToMinorUnit for variation margin), with that rule cited there.
 class Decimal {
  public:
   static constexpr int kScale = 8;
