@@ -34,8 +34,8 @@ struct Account {
 };
 
 // A position-limit exemption granted to a beneficial owner (ops/refdata/exemptions.csv): while in
-// force, the owner may hold up to `quantity` contracts of `product` for limits of `kind`, in place
-// of the table's limit.
+// force, it raises the owner's limit of `kind` for `product` by `quantity` contracts
+// (stages/position_limits/limit_rules.h applies it).
 struct Exemption {
   std::string owner;
   std::string product;  // canonical clearing code
