@@ -8,6 +8,7 @@
 #include "pipeline/cli/bench_command.h"
 #include "pipeline/cli/calendar_command.h"
 #include "pipeline/cli/exit_codes.h"
+#include "pipeline/cli/limit_study_command.h"
 #include "pipeline/cli/run_command.h"
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
@@ -198,6 +199,24 @@ int main(int argc, char** argv) {
       "check", "Load and cross-check the reference data; change nothing");
   check_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
 
+  // limits study
+  std::string supply_path;
+  std::string limits_format = "text";
+  auto* limits_cmd = app.add_subcommand("limits", "Position-limit tools");
+  limits_cmd->require_subcommand(1);
+  auto* study_cmd = limits_cmd->add_subcommand(
+      "study",
+      "Spot-month (1 %) and all-months (2 %) limits of USD/CNH futures from a monthly series of "
+      "deliverable supply, by CME Submission 13-543 Exhibit 2");
+  study_cmd
+      ->add_option("--supply", supply_path,
+                   "CSV of month,deliverable_supply_cnh,spot_rate_cnh_per_usd,source_note "
+                   "(e.g. ops/limit_study/cnh_deliverable_supply.csv)")
+      ->required();
+  study_cmd->add_option("--format", limits_format, "Output: text, csv or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "csv", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -212,6 +231,7 @@ int main(int argc, char** argv) {
     return Code(CalendarCommand(calendar, std::cout));
   }
   if (check_cmd->parsed()) return Code(RefdataCheckCommand(refdata_dir, std::cout));
+  if (study_cmd->parsed()) return Code(LimitStudyCommand(supply_path, limits_format, std::cout));
 
   if (broker_cmd->parsed()) {
     if (Status s = ParseListen(listen, &broker); !s.ok()) return Report("broker", s);
