@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -212,7 +214,8 @@ TEST(CsvFileTest, HeaderErrorNamesTheHeaderLineAfterComments) {
   auto file = CsvFile::Parse("# products\n\ncode,name\nES,E-mini\n", "p.csv");
   ASSERT_TRUE(file.has_value()) << file.error().ToString();
   EXPECT_EQ(file->header_line(), 3u);
-  EXPECT_EQ(file->ExpectHeader({"code"}).message(), "p.csv:3: header is 'code,name', expected 'code'");
+  EXPECT_EQ(file->ExpectHeader({"code"}).message(),
+            "p.csv:3: header is 'code,name', expected 'code'");
   EXPECT_EQ(file->Column("tick").error().message(), "p.csv:3: no column 'tick'");
 }
 
@@ -229,15 +232,6 @@ TEST(CsvFileTest, WhereNamesFileAndLineOfRow) {
 // A fresh folder under the system temp folder, removed with everything in it at the end.
 class CsvFileReadTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "csv_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
   std::string Write(const std::string& name, std::string_view text) {
     std::string path = (dir_ / name).string();
     std::ofstream out(path, std::ios::binary);
@@ -245,7 +239,8 @@ class CsvFileReadTest : public ::testing::Test {
     return path;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"csv_test"};
+  std::filesystem::path dir_ = temp_.path();
 };
 
 TEST_F(CsvFileReadTest, ReadsFileFromDisk) {
@@ -280,8 +275,8 @@ namespace eodclear {
 namespace {
 
 TEST(CsvFileTest, CollectBadRowsKeepsGoodRowsAndReportsEachBadOneByLine) {
-  auto file = CsvFile::Parse("a,b\n1,2\n1,2,3\n\"x,4\n5,6\n7\n", "in.csv",
-                             CsvFile::Mode::kCollectBadRows);
+  auto file =
+      CsvFile::Parse("a,b\n1,2\n1,2,3\n\"x,4\n5,6\n7\n", "in.csv", CsvFile::Mode::kCollectBadRows);
   ASSERT_TRUE(file.has_value()) << file.error().ToString();
   ASSERT_EQ(file->rows().size(), 2u);
   EXPECT_EQ(file->rows()[0].line, 2u);

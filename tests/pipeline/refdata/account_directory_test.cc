@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -190,16 +192,6 @@ TEST(AccountOriginTest, Names) {
 
 class AccountDirectoryLoadErrorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "account_directory_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
   std::string Write(std::string_view name, std::string_view text) {
     std::string path = (dir_ / name).string();
     std::ofstream out(path, std::ios::binary);
@@ -223,7 +215,8 @@ class AccountDirectoryLoadErrorTest : public ::testing::Test {
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), directory.error().message());
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"account_directory_test"};
+  std::filesystem::path dir_ = temp_.path();
 };
 
 struct LoadErrorCase {

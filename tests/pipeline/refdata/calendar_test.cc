@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -161,38 +163,36 @@ TEST_F(CalendarTest, CombinedCalendars) {
 class CalendarLoadErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "calendar_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     Write("calendars.csv",
           "calendar,description,covers_from,covers_to,source\nNYSE,x,2021,2026,s\n");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
   }
   Status LoadHolidays(const std::string& rows) {
-    Write("holidays.csv",
-          "calendar,name,rule,observance,from_year,to_year,kind,source\n" + rows);
-    auto set = CalendarSet::Load((dir_ / "calendars.csv").string(), (dir_ / "holidays.csv").string());
+    Write("holidays.csv", "calendar,name,rule,observance,from_year,to_year,kind,source\n" + rows);
+    auto set =
+        CalendarSet::Load((dir_ / "calendars.csv").string(), (dir_ / "holidays.csv").string());
     return set.has_value() ? Status::Ok() : set.error();
   }
-  std::string Where(int line) { return (dir_ / "holidays.csv").string() + ":" + std::to_string(line) + ": "; }
-  std::filesystem::path dir_;
+  std::string Where(int line) {
+    return (dir_ / "holidays.csv").string() + ":" + std::to_string(line) + ": ";
+  }
+  testing::TempDir temp_{"calendar_test"};
+  std::filesystem::path dir_ = temp_.path();
 };
 
 TEST_F(CalendarLoadErrorTest, UnknownCalendar) {
-  Status s = LoadHolidays("NYSE,a,01-01,none,2021,,scheduled,s\nLSE,b,01-01,none,2021,,scheduled,s\n");
+  Status s =
+      LoadHolidays("NYSE,a,01-01,none,2021,,scheduled,s\nLSE,b,01-01,none,2021,,scheduled,s\n");
   EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(s.message(), Where(3) + "unknown calendar 'LSE' (not in calendars.csv)");
 }
 
 TEST_F(CalendarLoadErrorTest, DateOutsideCoverage) {
   Status s = LoadHolidays("NYSE,a,date:2030-01-02,none,2030,2030,scheduled,s\n");
-  EXPECT_EQ(s.message(), Where(2) + "years 2030-2030 are outside calendar NYSE's coverage 2021-2026");
+  EXPECT_EQ(s.message(),
+            Where(2) + "years 2030-2030 are outside calendar NYSE's coverage 2021-2026");
 }
 
 TEST_F(CalendarLoadErrorTest, MalformedRulesAndFields) {
@@ -203,17 +203,19 @@ TEST_F(CalendarLoadErrorTest, MalformedRulesAndFields) {
   EXPECT_EQ(LoadHolidays("NYSE,a,nth:1:MOO:01,none,2021,,scheduled,s\n").message(),
             Where(2) + "rule 'nth:1:MOO:01': 'MOO' is not a weekday (MON..SUN)");
   EXPECT_EQ(LoadHolidays("NYSE,a,01-01,sideways,2021,,scheduled,s\n").message(),
-            Where(2) + "observance 'sideways' is not none, sunday_to_monday, weekend_to_nearest or "
-                       "weekend_to_next_free");
+            Where(2) +
+                "observance 'sideways' is not none, sunday_to_monday, weekend_to_nearest or "
+                "weekend_to_next_free");
   EXPECT_EQ(LoadHolidays("NYSE,a,01-01,none,2021,,maybe,s\n").message(),
             Where(2) + "kind 'maybe' is not scheduled or unscheduled");
   EXPECT_EQ(LoadHolidays("NYSE,a,01-01,none,2021,,unscheduled,s\n").message(),
             Where(2) + "an unscheduled holiday must be a date: rule");
   EXPECT_EQ(LoadHolidays("NYSE,a,date:2024-01-02,none,2023,2024,scheduled,s\n").message(),
             Where(2) + "a date: rule's from_year and to_year must be the date's year");
-  EXPECT_EQ(LoadHolidays("NYSE,a,01-01,none,2021,,scheduled,s\nNYSE,b,01-01,none,2021,,scheduled,s\n")
-                .message(),
-            Where(3) + "duplicate rule 01-01");
+  EXPECT_EQ(
+      LoadHolidays("NYSE,a,01-01,none,2021,,scheduled,s\nNYSE,b,01-01,none,2021,,scheduled,s\n")
+          .message(),
+      Where(3) + "duplicate rule 01-01");
 }
 
 }  // namespace

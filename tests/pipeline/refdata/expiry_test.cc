@@ -96,7 +96,8 @@ TEST_F(ExpiryTest, UsdCnhTerminatesOnTheSecondHongKongBusinessDayBeforeTheThirdW
   ContractExpiry jan = Expiry(cnh, 2024, 1);
   EXPECT_EQ(jan.last_trade_date, D("2024-01-15"));
   EXPECT_EQ(jan.trading_terminates.ToString(), "2024-01-15T11:00:00+08:00");
-  EXPECT_EQ(jan.trading_terminates.unix_nanos, ZonedTime::Parse("2024-01-14T21:00:00-06:00")->unix_nanos);
+  EXPECT_EQ(jan.trading_terminates.unix_nanos,
+            ZonedTime::Parse("2024-01-14T21:00:00-06:00")->unix_nanos);
   EXPECT_EQ(jan.final_settlement_date, D("2024-01-18"));
   // February 2024: third Wednesday the 21st; Tuesday the 20th is a fixture Hong Kong holiday, so
   // the two business days before are Monday 19th and Friday 16th.

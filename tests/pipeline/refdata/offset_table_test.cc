@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -112,16 +114,6 @@ TEST_F(OffsetTableTest, LoadsWithACatalogThatHasEveryCode) {
 
 class OffsetTableLoadErrorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "offset_table_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
   std::string Write(std::string_view text) {
     std::string path = (dir_ / "offsets.csv").string();
     std::ofstream out(path, std::ios::binary);
@@ -142,7 +134,8 @@ class OffsetTableLoadErrorTest : public ::testing::Test {
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), table.error().message());
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"offset_table_test"};
+  std::filesystem::path dir_ = temp_.path();
 };
 
 struct LoadErrorCase {

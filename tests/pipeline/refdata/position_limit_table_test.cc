@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -207,16 +209,6 @@ TEST(LimitKindTest, UnknownNamesAreInvalidArgument) {
 
 class PositionLimitTableLoadErrorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "position_limit_table_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
   std::string Write(std::string_view text) {
     std::string path = (dir_ / "position_limits.csv").string();
     std::ofstream out(path, std::ios::binary);
@@ -235,7 +227,8 @@ class PositionLimitTableLoadErrorTest : public ::testing::Test {
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), table.error().message());
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"position_limit_table_test"};
+  std::filesystem::path dir_ = temp_.path();
 };
 
 struct LoadErrorCase {

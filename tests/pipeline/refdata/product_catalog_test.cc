@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -181,16 +183,6 @@ TEST(ProductCatalogFromProductsTest, NameUsedByTwoProductsIsRejected) {
 
 class ProductCatalogLoadErrorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "product_catalog_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
   std::string Write(std::string_view text) {
     std::string path = (dir_ / "products.csv").string();
     std::ofstream out(path, std::ios::binary);
@@ -198,7 +190,8 @@ class ProductCatalogLoadErrorTest : public ::testing::Test {
     return path;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"product_catalog_test"};
+  std::filesystem::path dir_ = temp_.path();
 };
 
 struct LoadErrorCase {

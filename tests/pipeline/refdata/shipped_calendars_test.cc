@@ -36,7 +36,8 @@ TEST(ShippedCalendarsTest, HolidaysEqualThePublishedListsForEveryPublishedYear) 
     ASSERT_NE(c, nullptr) << name;
     for (const auto& [year, dates] : years) {
       auto holidays = c->Holidays(*Date::FromYmd(year, 1, 1), *Date::FromYmd(year, 12, 31));
-      ASSERT_TRUE(holidays.has_value()) << name << " " << year << ": " << holidays.error().ToString();
+      ASSERT_TRUE(holidays.has_value())
+          << name << " " << year << ": " << holidays.error().ToString();
       std::set<Date> got;
       for (const Holiday& h : *holidays) got.insert(h.date);
       for (Date d : dates) EXPECT_TRUE(got.contains(d)) << name << " misses " << d.ToString();

@@ -19,10 +19,9 @@ Product FamilyProduct(const std::string& code) {
   p.code = code;
   p.listed_months = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   p.settlement_time_zone = "America/Chicago";
-  const std::map<std::string, int> eris_tenors = {{"LIT", 2}, {"LIC", 3},  {"LID", 4},
-                                                  {"LIW", 5}, {"LIB", 7},  {"LIY", 10},
-                                                  {"LII", 12}, {"LIL", 15}, {"LIO", 20},
-                                                  {"LIE", 30}};
+  const std::map<std::string, int> eris_tenors = {
+      {"LIT", 2},  {"LIC", 3},  {"LID", 4},  {"LIW", 5},  {"LIB", 7},
+      {"LIY", 10}, {"LII", 12}, {"LIL", 15}, {"LIO", 20}, {"LIE", 30}};
   if (code == "VLQ") {
     p.expiry_rule = ExpiryRule::kVolq;
   } else if (code == "CNH" || code == "MNH") {
@@ -71,7 +70,8 @@ TEST(ShippedExpiryTest, LastTradeDatesMatchCmeForEverySeedFamily) {
     if (!f[3].empty()) {
       auto want = ZonedTime::Parse(f[3]);
       ASSERT_TRUE(want.has_value()) << want.error().ToString();
-      EXPECT_EQ(e->trading_terminates.unix_nanos, want->unix_nanos) << e->trading_terminates.ToString();
+      EXPECT_EQ(e->trading_terminates.unix_nanos, want->unix_nanos)
+          << e->trading_terminates.ToString();
       EXPECT_EQ(e->trading_terminates.utc_offset_minutes, want->utc_offset_minutes);
     }
     // USD/CNH is physically delivered: eodclear's final settlement date is the delivery day (the

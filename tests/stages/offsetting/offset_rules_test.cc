@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 
 inline namespace {
@@ -55,17 +57,7 @@ AccountPosition Pos(std::string_view account, std::string_view contract, int64_t
 // Tables are written into a fresh temporary folder, never read from ops/.
 class OffsetRulesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "offset_rules_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    seed_ = Table(kSeedRows);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
+  void SetUp() override { seed_ = Table(kSeedRows); }
 
   OffsetTable Table(std::string_view rows) {
     std::string path = (dir_ / ("offsets" + std::to_string(files_++) + ".csv")).string();
@@ -94,7 +86,8 @@ class OffsetRulesTest : public ::testing::Test {
     return q;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"offset_rules_test"};
+  std::filesystem::path dir_ = temp_.path();
   int files_ = 0;
   OffsetTable seed_;
 };

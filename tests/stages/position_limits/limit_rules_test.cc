@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace eodclear {
 namespace {
 
@@ -86,20 +88,12 @@ AccountPosition Blueheron(std::string_view contract, int64_t net) {
 class LimitRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "limit_rules_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     seed_ = LoadTable("seed_limits.csv", kSeedLimits);
     accountability_ = LoadTable("accountability_limits.csv", kAccountabilityLimits);
     auto directory = AccountDirectory::Load(Write("accounts.csv", kAccounts),
                                             Write("exemptions.csv", kExemptions));
     ASSERT_TRUE(directory.has_value()) << directory.error().ToString();
     directory_ = std::move(*directory);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
   std::string Write(std::string_view name, std::string_view text) {
@@ -137,7 +131,8 @@ class LimitRulesTest : public ::testing::Test {
     return records.value_or(std::vector<ReportableRecord>{});
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"limit_rules_test"};
+  std::filesystem::path dir_ = temp_.path();
   std::optional<PositionLimitTable> seed_, accountability_;
   std::optional<AccountDirectory> directory_;
 };
