@@ -10,10 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
 
 namespace eodclear {
 namespace {
+
+using testing::ExpectLoadError;
+using testing::LoadErrorCase;
+using testing::Rows;
 
 using Strings = std::vector<std::string>;
 
@@ -193,10 +198,7 @@ TEST(AccountOriginTest, Names) {
 class AccountDirectoryLoadErrorTest : public ::testing::Test {
  protected:
   std::string Write(std::string_view name, std::string_view text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    return path;
+    return temp_.Write(name, text);
   }
   // Loads the two files and checks the load fails with kInvalidArgument "<file>:line: ..."
   // containing `what`, where <file> is the accounts file or (exemptions_bad) the exemptions file.
@@ -206,31 +208,13 @@ class AccountDirectoryLoadErrorTest : public ::testing::Test {
     std::string exemptions_path = Write("exemptions.csv", exemptions);
     auto directory = AccountDirectory::Load(accounts_path, exemptions_path, catalog);
     ASSERT_FALSE(directory.has_value()) << "loaded " << directory->accounts().size() << " accounts";
-    EXPECT_EQ(directory.error().code(), Status::Code::kInvalidArgument)
-        << directory.error().ToString();
-    std::string where =
-        (exemptions_bad ? exemptions_path : accounts_path) + ":" + std::to_string(line) + ": ";
-    EXPECT_TRUE(directory.error().message().starts_with(where))
-        << "message '" << directory.error().message() << "' does not start with '" << where << "'";
-    EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), directory.error().message());
+    ExpectLoadError(directory.error(), exemptions_bad ? exemptions_path : accounts_path, line,
+                    what);
   }
 
   testing::TempDir temp_{"account_directory_test"};
   std::filesystem::path dir_ = temp_.path();
 };
-
-struct LoadErrorCase {
-  std::string_view name;  // test name suffix
-  std::string body;       // file after the header line
-  int line;               // line the error must name
-  std::string_view what;  // text the message must contain after "file:line: "
-};
-
-std::string Rows(std::initializer_list<std::string_view> rows) {
-  std::string out;
-  for (auto r : rows) out += r;
-  return out;
-}
 
 constexpr std::string_view kH1 = "CLR01-H1,CLR01,CLR01-PROP,house,true\n";
 constexpr std::string_view kC100 = "CLR01-C100,CLR01,OWNER-A,customer,false\n";

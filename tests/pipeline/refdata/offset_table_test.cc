@@ -10,10 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
 
 namespace eodclear {
 namespace {
+
+using testing::ExpectLoadError;
+using testing::LoadErrorCase;
+using testing::Rows;
 
 using Strings = std::vector<std::string>;
 
@@ -114,12 +119,7 @@ TEST_F(OffsetTableTest, LoadsWithACatalogThatHasEveryCode) {
 
 class OffsetTableLoadErrorTest : public ::testing::Test {
  protected:
-  std::string Write(std::string_view text) {
-    std::string path = (dir_ / "offsets.csv").string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    return path;
-  }
+  std::string Write(std::string_view text) { return temp_.Write("offsets.csv", text); }
   // Loads `text` and checks the load fails with kInvalidArgument "path:line: ..." containing
   // `what`.
   void ExpectError(std::string_view text, int line, std::string_view what,
@@ -127,22 +127,11 @@ class OffsetTableLoadErrorTest : public ::testing::Test {
     std::string path = Write(text);
     auto table = OffsetTable::Load(path, catalog);
     ASSERT_FALSE(table.has_value()) << "loaded " << table->pairs().size() << " pairs";
-    EXPECT_EQ(table.error().code(), Status::Code::kInvalidArgument) << table.error().ToString();
-    std::string where = path + ":" + std::to_string(line) + ": ";
-    EXPECT_TRUE(table.error().message().starts_with(where))
-        << "message '" << table.error().message() << "' does not start with '" << where << "'";
-    EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), table.error().message());
+    ExpectLoadError(table.error(), path, line, what);
   }
 
   testing::TempDir temp_{"offset_table_test"};
   std::filesystem::path dir_ = temp_.path();
-};
-
-struct LoadErrorCase {
-  std::string_view name;  // test name suffix
-  std::string body;       // file after the header line
-  int line;               // line the error must name
-  std::string_view what;  // text the message must contain after "file:line: "
 };
 
 class OffsetTableBadRowTest : public OffsetTableLoadErrorTest,
@@ -155,12 +144,6 @@ TEST_P(OffsetTableBadRowTest, StopsWithInvalidArgumentNamingFileAndLine) {
 
 constexpr std::string_view kMmc = "MMC,10,ME,0.1,s\n";
 constexpr std::string_view kMe = "ME,0.1,MMC,10,s\n";
-
-std::string Rows(std::initializer_list<std::string_view> rows) {
-  std::string out;
-  for (auto r : rows) out += r;
-  return out;
-}
 
 INSTANTIATE_TEST_SUITE_P(
     OffsetTableTest, OffsetTableBadRowTest,

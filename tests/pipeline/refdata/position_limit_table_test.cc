@@ -11,10 +11,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
 
 namespace eodclear {
 namespace {
+
+using testing::ExpectLoadError;
+using testing::LoadErrorCase;
+using testing::Rows;
 
 using Strings = std::vector<std::string>;
 
@@ -209,33 +214,17 @@ TEST(LimitKindTest, UnknownNamesAreInvalidArgument) {
 
 class PositionLimitTableLoadErrorTest : public ::testing::Test {
  protected:
-  std::string Write(std::string_view text) {
-    std::string path = (dir_ / "position_limits.csv").string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    return path;
-  }
+  std::string Write(std::string_view text) { return temp_.Write("position_limits.csv", text); }
   void ExpectError(std::string_view text, int line, std::string_view what,
                    const ProductCatalog* catalog = nullptr) {
     std::string path = Write(text);
     auto table = PositionLimitTable::Load(path, catalog);
     ASSERT_FALSE(table.has_value()) << "loaded " << table->limits().size() << " rows";
-    EXPECT_EQ(table.error().code(), Status::Code::kInvalidArgument) << table.error().ToString();
-    std::string where = path + ":" + std::to_string(line) + ": ";
-    EXPECT_TRUE(table.error().message().starts_with(where))
-        << "message '" << table.error().message() << "' does not start with '" << where << "'";
-    EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), table.error().message());
+    ExpectLoadError(table.error(), path, line, what);
   }
 
   testing::TempDir temp_{"position_limit_table_test"};
   std::filesystem::path dir_ = temp_.path();
-};
-
-struct LoadErrorCase {
-  std::string_view name;  // test name suffix
-  std::string body;       // file after the header line
-  int line;               // line the error must name
-  std::string_view what;  // text the message must contain after "file:line: "
 };
 
 class PositionLimitTableBadRowTest : public PositionLimitTableLoadErrorTest,
@@ -248,12 +237,6 @@ TEST_P(PositionLimitTableBadRowTest, StopsWithInvalidArgumentNamingFileAndLine) 
 
 constexpr std::string_view kCnh = "CNH,5000,termination-7d,,10000,,,,,25,s\n";
 constexpr std::string_view kMnh = "MNH,50000,termination-7d,,100000,,,CNH,0.1,250,s\n";
-
-std::string Rows(std::initializer_list<std::string_view> rows) {
-  std::string out;
-  for (auto r : rows) out += r;
-  return out;
-}
 
 INSTANTIATE_TEST_SUITE_P(
     PositionLimitTableTest, PositionLimitTableBadRowTest,

@@ -11,10 +11,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
 
 namespace eodclear {
 namespace {
+
+using testing::ExpectLoadError;
+using testing::LoadErrorCase;
+using testing::Rows;
 
 using Strings = std::vector<std::string>;
 
@@ -183,22 +188,10 @@ TEST(ProductCatalogFromProductsTest, NameUsedByTwoProductsIsRejected) {
 
 class ProductCatalogLoadErrorTest : public ::testing::Test {
  protected:
-  std::string Write(std::string_view text) {
-    std::string path = (dir_ / "products.csv").string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    return path;
-  }
+  std::string Write(std::string_view text) { return temp_.Write("products.csv", text); }
 
   testing::TempDir temp_{"product_catalog_test"};
   std::filesystem::path dir_ = temp_.path();
-};
-
-struct LoadErrorCase {
-  std::string_view name;  // test name suffix
-  std::string body;       // file after the header line
-  int line;               // line the error must name
-  std::string_view what;  // text the message must contain after "file:line: "
 };
 
 class ProductCatalogBadRowTest : public ProductCatalogLoadErrorTest,
@@ -209,11 +202,7 @@ TEST_P(ProductCatalogBadRowTest, StopsWithInvalidArgumentNamingFileAndLine) {
   std::string path = Write(std::string(kHeader) + c.body);
   auto catalog = ProductCatalog::Load(path);
   ASSERT_FALSE(catalog.has_value()) << "loaded " << catalog->products().size() << " products";
-  EXPECT_EQ(catalog.error().code(), Status::Code::kInvalidArgument);
-  std::string where = path + ":" + std::to_string(c.line) + ": ";
-  EXPECT_TRUE(catalog.error().message().starts_with(where))
-      << "message '" << catalog.error().message() << "' does not start with '" << where << "'";
-  EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(c.what), catalog.error().message());
+  ExpectLoadError(catalog.error(), path, c.line, c.what);
 }
 
 constexpr std::string_view kEs =
@@ -224,12 +213,6 @@ constexpr std::string_view kMe =
     "ME,EMD,E-mini S&P MidCap "
     "400,CME,362,USD,100,0.10,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,America/"
     "Chicago,,equity_index,NYSE,,,s\n";
-
-std::string Rows(std::initializer_list<std::string_view> rows) {
-  std::string out;
-  for (auto r : rows) out += r;
-  return out;
-}
 
 INSTANTIATE_TEST_SUITE_P(
     ProductCatalogTest, ProductCatalogBadRowTest,
