@@ -32,11 +32,7 @@ constexpr std::string_view kTradeHeader =
 constexpr std::string_view kQuoteHeader = "contract,time,bid,bid_size,ask,ask_size\n";
 constexpr std::string_view kReferencePriceHeader = "name,date,kind,value,published_at\n";
 
-Decimal Dec(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+using testing::Dec;
 
 // Hand-picked products: ES (tick 0.25) and ME, also known as EMD.
 ProductCatalog TestCatalog() {
@@ -45,9 +41,7 @@ ProductCatalog TestCatalog() {
       testing::TestProduct("ME", {"EMD"}, "E-mini S&P MidCap 400", "CME", "362", "USD", Dec("100"),
                            Dec("0.10")),
   };
-  auto catalog = ProductCatalog::FromProducts(std::move(products));
-  EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();
-  return catalog ? std::move(*catalog) : ProductCatalog();
+  return testing::CatalogOf(std::move(products));
 }
 
 CsvFile Csv(std::string_view text, std::string path) {

@@ -44,11 +44,7 @@ using eodclear::state::v1::PositionState;
 using eodclear::state::v1::RunState;
 using TopicPartition = std::pair<std::string, int32_t>;
 
-Decimal Dec(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+using testing::Dec;
 
 Date Day(std::string_view text) {
   auto d = Date::Parse(text);

@@ -27,11 +27,8 @@ using clearing::v1::DeadLetter;
 using clearing::v1::Quote;
 using clearing::v1::Trade;
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+// Decimals written in these tests.
+constexpr auto& D = testing::Dec;
 
 // Hand-picked products (not the operational reference data): ES ticks in 0.25, ME (alias EMD) in
 // 0.10, CNH in 0.0001, YM in whole points.
@@ -44,9 +41,7 @@ ProductCatalog TestCatalog() {
                            D("0.0001")),
       testing::TestProduct("YM", {}, "E-mini Dow ($5)", "CBOT", "27", "USD", D("5"), D("1")),
   };
-  auto catalog = ProductCatalog::FromProducts(std::move(products));
-  EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();
-  return catalog ? std::move(*catalog) : ProductCatalog();
+  return testing::CatalogOf(std::move(products));
 }
 
 // A trade that passes every check: FIRMA/ACC1 buys 3 ESM23 at 4400.25 from FIRMB/ACC2.
