@@ -214,19 +214,17 @@ std::string_view SettlementTypeName(SettlementType type) {
 
 Result<ProductCatalog> ProductCatalog::Load(const std::string& path) {
   EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, ReadReferenceCsv(path, kProductColumns));
-  std::vector<Product> products;
+  ProductCatalog catalog;
   for (const auto& row : file.rows()) {
     Product p;
     p.source_line = row.line;
     std::string problem = ParseProductRow(row.fields, &p);
     if (!problem.empty()) return Err(Status::InvalidArgument(file.Where(row) + ": " + problem));
-    products.push_back(std::move(p));
-    auto catalog = FromProducts(products);
-    if (!catalog) {
-      return Err(Status::InvalidArgument(file.Where(row) + ": " + catalog.error().message()));
+    catalog.products_.push_back(std::move(p));
+    if (Status s = catalog.IndexNames(catalog.products_.size() - 1); !s.ok()) {
+      return Err(Status::InvalidArgument(file.Where(row) + ": " + s.message()));
     }
   }
-  EODCLEAR_ASSIGN_OR_RETURN(ProductCatalog catalog, FromProducts(std::move(products)));
   for (size_t i = 0; i < catalog.products_.size(); ++i) {
     const Product& p = catalog.products_[i];
     if (!p.parent.empty() && catalog.Find(p.parent) == nullptr) {
@@ -242,22 +240,25 @@ Result<ProductCatalog> ProductCatalog::FromProducts(std::vector<Product> product
   ProductCatalog catalog;
   catalog.products_ = std::move(products);
   for (size_t i = 0; i < catalog.products_.size(); ++i) {
-    const Product& p = catalog.products_[i];
-    std::vector<std::string> names = p.aliases;
-    names.push_back(p.code);
-    for (const auto& name : names) {
-      auto [it, inserted] = catalog.by_code_.emplace(name, i);
-      if (!inserted && it->second != i) {
-        const Product& first = catalog.products_[it->second];
-        if (first.code == p.code) {
-          return Err(Status::InvalidArgument("duplicate code '" + p.code + "'"));
-        }
-        return Err(Status::InvalidArgument("code '" + name + "' names both " + first.code +
-                                           " and " + p.code));
-      }
-    }
+    EODCLEAR_RETURN_IF_ERROR(catalog.IndexNames(i));
   }
   return catalog;
+}
+
+Status ProductCatalog::IndexNames(size_t i) {
+  const Product& p = products_[i];
+  std::vector<std::string> names = p.aliases;
+  names.push_back(p.code);
+  for (const auto& name : names) {
+    auto [it, inserted] = by_code_.emplace(name, i);
+    if (!inserted && it->second != i) {
+      const Product& first = products_[it->second];
+      if (first.code == p.code) return Status::InvalidArgument("duplicate code '" + p.code + "'");
+      return Status::InvalidArgument("code '" + name + "' names both " + first.code + " and " +
+                                     p.code);
+    }
+  }
+  return Status::Ok();
 }
 
 const Product* ProductCatalog::Find(std::string_view code_or_alias) const {

@@ -88,6 +88,10 @@ class ProductCatalog {
   const std::string& path() const { return path_; }
 
  private:
+  // Adds the code and aliases of products_[i] to the name index; fails on a name another product
+  // already has.
+  Status IndexNames(size_t i);
+
   std::vector<Product> products_;
   std::map<std::string, size_t, std::less<>> by_code_;
   std::string path_;  // codes and aliases -> index
