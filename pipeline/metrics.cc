@@ -27,7 +27,41 @@ Metrics::Metrics()
       unknown_accounts_(prometheus::BuildGauge()
                             .Name("eodclear_unknown_accounts")
                             .Help("Accounts with positions that accounts.csv does not list")
+                            .Register(*registry_)),
+      settlement_tiers_(prometheus::BuildCounter()
+                            .Name("eodclear_settlement_prices_total")
+                            .Help("Settlement prices decided, by the tier that decided them")
+                            .Register(*registry_)),
+      final_settlements_(prometheus::BuildCounter()
+                             .Name("eodclear_final_settlements_total")
+                             .Help("Final settlement records, by status")
+                             .Register(*registry_)),
+      vm_paid_(prometheus::BuildCounter()
+                   .Name("eodclear_variation_margin_paid_total")
+                   .Help("Variation margin paid to firms with a positive total, by currency")
+                   .Register(*registry_)),
+      invariant_checks_(prometheus::BuildCounter()
+                            .Name("eodclear_invariant_checks_total")
+                            .Help("Invariant checks run before publishing, by result")
                             .Register(*registry_)) {}
+
+prometheus::Counter& Metrics::SettlementTier(std::string_view tier) {
+  return settlement_tiers_.Add({{"tier", std::string(tier)}});
+}
+
+prometheus::Counter& Metrics::FinalSettlementStatus(std::string_view status) {
+  return final_settlements_.Add({{"status", std::string(status)}});
+}
+
+prometheus::Counter& Metrics::VariationMarginTotal(std::string_view currency) {
+  return vm_paid_.Add({{"currency", std::string(currency)}});
+}
+
+void Metrics::InvariantCheck(std::string_view invariant, bool passed) {
+  invariant_checks_
+      .Add({{"invariant", std::string(invariant)}, {"result", passed ? "pass" : "fail"}})
+      .Increment();
+}
 
 prometheus::Counter& Metrics::Consumed(std::string_view topic) {
   return consumed_.Add({{"topic", std::string(topic)}});

@@ -34,6 +34,18 @@ class Metrics {
   void SetLagAtCutoff(std::string_view topic, int partition, double messages);
   // eodclear_unknown_accounts: accounts with positions that the reference data does not list.
   void SetUnknownAccounts(double accounts);
+  // eodclear_settlement_prices_total{tier}: daily settlement prices decided, by tier (override,
+  // vwap, bid_ask, curve_fit, interpolated, carried, parent, final).
+  prometheus::Counter& SettlementTier(std::string_view tier);
+  // eodclear_final_settlements_total{status}: final settlement records (SETTLED, AWAITING,
+  // OVERRIDDEN).
+  prometheus::Counter& FinalSettlementStatus(std::string_view status);
+  // eodclear_variation_margin_paid_total{currency}: variation margin paid to firms with a positive
+  // total (equal to what is collected from the others), in the currency's units.
+  prometheus::Counter& VariationMarginTotal(std::string_view currency);
+  // eodclear_invariant_checks_total{invariant,result}: invariant checks run, by result (pass,
+  // fail).
+  void InvariantCheck(std::string_view invariant, bool passed);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -43,6 +55,10 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& stage_seconds_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Family<prometheus::Gauge>& unknown_accounts_;
+  prometheus::Family<prometheus::Counter>& settlement_tiers_;
+  prometheus::Family<prometheus::Counter>& final_settlements_;
+  prometheus::Family<prometheus::Counter>& vm_paid_;
+  prometheus::Family<prometheus::Counter>& invariant_checks_;
 };
 
 }  // namespace eodclear

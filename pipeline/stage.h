@@ -11,6 +11,7 @@ namespace eodclear {
 
 class StateStore;
 class ProductCatalog;
+class CalendarSet;
 class AccountDirectory;
 class Metrics;
 class RunLedger;
@@ -23,6 +24,8 @@ struct RunContext {
   std::string run_id;
   StateStore* store = nullptr;
   const ProductCatalog* products = nullptr;
+  // Calendars of the products' expiry rules; null skips termination checks (tests of one stage).
+  const CalendarSet* calendars = nullptr;
   // Accounts and beneficial owners; null when the caller has none (every account its own owner).
   const AccountDirectory* accounts = nullptr;
   Metrics* metrics = nullptr;

@@ -50,6 +50,8 @@ class Reader {
     s_.remove_prefix(nul + 1);
     return out;
   }
+  bool Ok() const { return ok_; }
+  std::string_view Rest() const { return s_; }
   // True when every read succeeded and the whole key was consumed.
   bool Done() const { return ok_ && s_.empty(); }
 
@@ -176,6 +178,46 @@ Result<Date> ParseRunKey(std::string_view key) {
   Date d = r.DateField();
   if (!r.Done()) return Err(Malformed("run", key));
   return d;
+}
+
+std::string SettlementKey(std::string_view contract, Date date) {
+  std::string k = SettlementPrefix(contract);
+  PutDate(&k, date);
+  return k;
+}
+
+std::string SettlementPrefix(std::string_view contract) {
+  std::string k;
+  PutText(&k, contract);
+  return k;
+}
+
+Result<SettlementKeyParts> ParseSettlementKey(std::string_view key) {
+  Reader r(key);
+  SettlementKeyParts p;
+  p.contract = r.Text();
+  p.date = r.DateField();
+  if (!r.Done()) return Err(Malformed("settlement", key));
+  return p;
+}
+
+std::string OutboxKey(Date date, std::string_view topic, std::string_view record_key) {
+  std::string k = OutboxPrefix(date);
+  PutText(&k, topic);
+  k.append(record_key);  // last field: may hold any byte
+  return k;
+}
+
+std::string OutboxPrefix(Date date) { return DatePrefix(date); }
+
+Result<OutboxKeyParts> ParseOutboxKey(std::string_view key) {
+  Reader r(key);
+  OutboxKeyParts p;
+  p.date = r.DateField();
+  p.topic = r.Text();
+  if (!r.Ok()) return Err(Malformed("outbox", key));
+  p.record_key = std::string(r.Rest());
+  return p;
 }
 
 std::string EncodeOffset(int64_t offset) {

@@ -78,9 +78,33 @@ Result<DatedSourceKeyParts> ParseDatedSourceKey(std::string_view key);
 std::string RunKey(Date date);
 Result<Date> ParseRunKey(std::string_view key);
 
+// Column family `settlements`: one contract's settlement on one date. Contract first, so a
+// contract's settlements are adjacent and in date order (the prior is the one before a date's key).
+std::string SettlementKey(std::string_view contract, Date date);
+// Prefix of every SettlementKey of `contract`.
+std::string SettlementPrefix(std::string_view contract);
+struct SettlementKeyParts {
+  std::string contract;
+  Date date;
+};
+Result<SettlementKeyParts> ParseSettlementKey(std::string_view key);
+
+// Column family `outbox`: one record a stage produced for the publish stage, by business date,
+// topic and the record's Kafka key. The value is the record's serialized message without its run
+// id.
+std::string OutboxKey(Date date, std::string_view topic, std::string_view record_key);
+// Prefix of every OutboxKey of `date`.
+std::string OutboxPrefix(Date date);
+struct OutboxKeyParts {
+  Date date;
+  std::string topic;
+  std::string record_key;
+};
+Result<OutboxKeyParts> ParseOutboxKey(std::string_view key);
+
 // Column family `default`: the key of the storage format version.
 inline constexpr std::string_view kFormatVersionKey = "format_version";
-inline constexpr std::string_view kFormatVersion = "1";
+inline constexpr std::string_view kFormatVersion = "2";
 
 // Value codec of the `offsets` column family: an int64, big-endian.
 std::string EncodeOffset(int64_t offset);

@@ -9,6 +9,7 @@ namespace {
 constexpr std::string_view kCfNames[kStateCfCount] = {
     "default",    "offsets",   "positions",      "contract_days", "quotes",
     "day_trades", "trade_ids", "pending_trades", "dead_letters",  "runs",
+    "settlements", "outbox",
 };
 }  // namespace
 

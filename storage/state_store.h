@@ -25,8 +25,10 @@ enum class StateCf {
   kPendingTrades,  // "pending_trades": trades held for a later trade date
   kDeadLetters,    // "dead_letters": rejected messages per business date
   kRuns,           // "runs": per business date run state and stage checkpoints
+  kSettlements,    // "settlements": per contract and date, the daily settlement price
+  kOutbox,         // "outbox": per date, topic and key, records for the publish stage
 };
-inline constexpr int kStateCfCount = 10;
+inline constexpr int kStateCfCount = 12;
 std::string_view StateCfName(StateCf cf);
 
 struct StateStoreOptions {

@@ -4,6 +4,7 @@
 
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
+#include "clearing/v1/settlement.pb.h"
 #include "clearing/v1/trade.pb.h"
 #include "pipeline/core/civil_time.h"
 #include "pipeline/core/decimal.h"
@@ -16,6 +17,8 @@ const std::vector<std::string> kTradeHeader = {
     "quantity", "buyer_firm", "buyer_account", "seller_firm", "seller_account"};
 const std::vector<std::string> kQuoteHeader = {"contract", "time", "bid",
                                                "bid_size", "ask",  "ask_size"};
+const std::vector<std::string> kSettlementOverrideHeader = {
+    "business_date", "contract", "kind", "price", "reason", "entered_by"};
 const std::vector<std::string> kReferencePriceHeader = {"name", "date", "kind", "value",
                                                         "published_at"};
 
@@ -85,16 +88,20 @@ const std::vector<std::string>& InputHeader(InputKind kind) {
       return kQuoteHeader;
     case InputKind::kReferencePrices:
       return kReferencePriceHeader;
+    case InputKind::kSettlementOverrides:
+      return kSettlementOverrideHeader;
   }
   return kTradeHeader;
 }
 
 Result<InputKind> DetectInputKind(const CsvFile& file) {
-  for (InputKind k : {InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices}) {
+  for (InputKind k : {InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices,
+                      InputKind::kSettlementOverrides}) {
     if (file.header() == InputHeader(k)) return k;
   }
   std::string accepted;
-  for (InputKind k : {InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices}) {
+  for (InputKind k : {InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices,
+                      InputKind::kSettlementOverrides}) {
     std::string h;
     for (const auto& c : InputHeader(k)) h += (h.empty() ? "" : ",") + c;
     accepted += "\n  " + h;
@@ -149,6 +156,33 @@ std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
       if (c.ok() && (q.bid_size() < 0 || q.ask_size() < 0)) c.Fail("sizes must not be negative");
       msg.key = q.contract();
       msg.value = q.SerializeAsString();
+    } else if (kind == InputKind::kSettlementOverrides) {
+      clearing::v1::SettlementOverride o;
+      c.CheckDate(0);
+      o.set_business_date(c.Field(0));
+      o.set_contract(c.CanonicalContract(1, products));
+      clearing::v1::SettlementOverride::Kind k;
+      if (c.Field(2) == "KIND_UNSPECIFIED" ||
+          !clearing::v1::SettlementOverride::Kind_Parse(c.Field(2), &k)) {
+        c.Fail("kind '" + c.Field(2) + "' is not DAILY or FINAL");
+      } else {
+        o.set_kind(k);
+      }
+      o.set_price(c.DecimalText(3, false));
+      if (c.ok()) {
+        auto contract = products.ResolveContract(o.contract());
+        const Product* product = contract ? products.Find(contract->product) : nullptr;
+        auto price = Decimal::Parse(o.price());
+        if (product != nullptr && price && !price->IsMultipleOf(product->settlement_tick)) {
+          c.Fail("price " + o.price() + " is not a multiple of " + product->code +
+                 "'s settlement tick " + product->settlement_tick.ToString());
+        }
+      }
+      o.set_reason(c.Required(4));
+      o.set_entered_by(c.Required(5));
+      msg.key = o.business_date() + "|" + o.contract() + "|" +
+                clearing::v1::SettlementOverride::Kind_Name(o.kind());
+      msg.value = o.SerializeAsString();
     } else {
       clearing::v1::ReferencePrice r;
       r.set_name(c.Required(0));

@@ -10,7 +10,7 @@
 namespace eodclear {
 
 // The input files `eodclear load` reads, recognised by their header row.
-enum class InputKind { kTrades, kQuotes, kReferencePrices };
+enum class InputKind { kTrades, kQuotes, kReferencePrices, kSettlementOverrides };
 
 // The header each kind must have, exactly.
 const std::vector<std::string>& InputHeader(InputKind kind);
@@ -23,8 +23,10 @@ struct KeyedMessage {
   std::string value;  // serialized clearing.v1 message
 };
 
-// Converts every row of `file` to its clearing.v1 message (Trade, Quote or ReferencePrice), keyed
-// by canonical contract (trades, quotes) or by name (reference prices). Rows that are malformed —
+// Converts every row of `file` to its clearing.v1 message (Trade, Quote, ReferencePrice or
+// SettlementOverride), keyed by canonical contract (trades, quotes), by name (reference prices) or
+// by "business_date|contract|kind" (settlement overrides, whose price must be on the product's
+// settlement tick). Rows that are malformed —
 // an unparsable date, time, decimal or integer, an empty required field, an unknown product, a
 // non-positive trade quantity, an unknown reference-price kind — are reported in `errors` as
 // "file:line: what" and produce nothing; so are the rows `file` could not split (a wrong field

@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--embedded", run.embedded,
                     "Start an in-process development broker and load --input into it first");
   run_cmd->add_option("--input", run.input_dir,
-                      "With --embedded: folder of trades.csv, quotes.csv, reference_prices.csv");
+                      "With --embedded: folder of trades.csv, quotes.csv, reference_prices.csv, "
+                      "settlement_overrides.csv");
   run_cmd->add_option("--output", run.output_dir,
                       "With --embedded: folder for <topic>.jsonl of each output topic "
                       "(default ./eodclear-output)");
@@ -117,6 +118,10 @@ int main(int argc, char** argv) {
                    "Seconds without progress before the cut-off before giving up")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  run_cmd
+      ->add_option("--rounding-account", run.rounding_account,
+                   "FIRM/ACCOUNT booked each contract's variation-margin rounding residual")
+      ->capture_default_str();
   run_cmd
       ->add_option("--transactional-id", run.publish.transactional_id,
                    "Kafka transactional.id of the publisher (stable per instance)")

@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 
+#include "pipeline/cli/csv_inputs.h"
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/metrics.h"
@@ -81,6 +82,16 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   } else if (options.brokers.empty()) {
     return Fail(Status::InvalidArgument("--brokers is required (or --embedded --input DIR)"));
   }
+  SettlementOptions settlement = options.settlement;
+  {
+    size_t slash = options.rounding_account.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == options.rounding_account.size()) {
+      return Fail(Status::InvalidArgument("--rounding-account '" + options.rounding_account +
+                                          "' must be FIRM/ACCOUNT"));
+    }
+    settlement.rounding_firm = options.rounding_account.substr(0, slash);
+    settlement.rounding_account = options.rounding_account.substr(slash + 1);
+  }
 
   Metrics metrics;
   std::unique_ptr<prometheus::Exposer> exposer;
@@ -110,10 +121,10 @@ ExitCode RunCommand(const RunCommandOptions& options) {
       const char* file;
       const std::string& topic;
     };
-    const std::string ref_topic = "reference-prices";
     for (const Input& in : {Input{"trades.csv", options.ingest.trades_topic},
                             Input{"quotes.csv", options.ingest.quotes_topic},
-                            Input{"reference_prices.csv", ref_topic}}) {
+                            Input{"reference_prices.csv", settlement.reference_prices_topic},
+                            Input{"settlement_overrides.csv", settlement.overrides_topic}}) {
       fs::path path = fs::path(options.input_dir) / in.file;
       if (!fs::exists(path)) continue;
       auto loaded = LoadCsvToTopic(kafka, in.topic, path.string(), *products, false, std::cerr);
@@ -130,6 +141,34 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   }
   if (state_dir.empty()) state_dir = "eodclear-state";
 
+  // The state folder's settlement-overrides.csv, validated before any state is touched.
+  fs::path overrides_file = fs::path(state_dir) / "settlement-overrides.csv";
+  if (fs::exists(overrides_file)) {
+    CsvFile::Mode mode = CsvFile::Mode::kCollectBadRows;
+    auto csv = CsvFile::Read(overrides_file.string(), mode);
+    if (!csv) return Fail(csv.error());
+    auto kind = DetectInputKind(*csv);
+    if (!kind || *kind != InputKind::kSettlementOverrides) {
+      return Fail(Status::InvalidArgument(overrides_file.string() +
+                                          ": header must be business_date,contract,kind,price,"
+                                          "reason,entered_by"));
+    }
+    std::vector<std::string> errors;
+    auto messages = ConvertInputCsv(*csv, *kind, *products, &errors);
+    if (!errors.empty()) {
+      for (const auto& e : errors) std::cerr << "eodclear run: " << e << "\n";
+      return Fail(Status::InvalidArgument(overrides_file.string() + ": " +
+                                          std::to_string(errors.size()) + " malformed row(s)"));
+    }
+    for (const auto& m : messages) {
+      clearing::v1::SettlementOverride o;
+      o.ParseFromString(m.value);
+      settlement.file_overrides.push_back(std::move(o));
+    }
+    std::cerr << "eodclear run: " << messages.size() << " settlement overrides from "
+              << overrides_file.string() << "\n";
+  }
+
   StateStoreOptions so;
   so.path = state_dir;
   auto store = StateStore::Open(so);
@@ -142,13 +181,19 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   ctx.run_id = NewRunId(*date, bits);
   ctx.store = store->get();
   ctx.products = products;
+  ctx.calendars = &refdata->calendars;
   ctx.accounts = &refdata->accounts;
   ctx.metrics = &metrics;
   ctx.progress = &std::cerr;
 
   IngestStage ingest(options.ingest, kafka);
-  PublishStage publish(options.publish, kafka);
-  auto outcome = RunEndOfDay(ctx, {&ingest, &publish});
+  SettlementStage settle(settlement, kafka);
+  PublishOptions publish_options = options.publish;
+  publish_options.outbox_topics = {settlement.settlement_prices_topic,
+                                   settlement.variation_margin_topic,
+                                   settlement.final_settlements_topic};
+  PublishStage publish(publish_options, kafka);
+  auto outcome = RunEndOfDay(ctx, {&ingest, &settle, &publish});
   if (!outcome) return Fail(outcome.error());
 
   if (options.embedded) {
@@ -158,7 +203,8 @@ ExitCode RunCommand(const RunCommandOptions& options) {
     if (ec) return Fail(Status::InvalidArgument("--output " + out_dir + ": " + ec.message()));
     for (const std::string& topic :
          {options.publish.positions_topic, options.publish.dead_letters_topic,
-          options.publish.eod_runs_topic}) {
+          options.publish.eod_runs_topic, settlement.settlement_prices_topic,
+          settlement.variation_margin_topic, settlement.final_settlements_topic}) {
       auto prototype = MessageForTopic(topic, "");
       if (!prototype) return Fail(prototype.error());
       fs::path path = fs::path(out_dir) / (topic + ".jsonl");

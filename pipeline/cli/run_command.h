@@ -6,6 +6,7 @@
 #include "pipeline/cli/exit_codes.h"
 #include "stages/ingest/ingest_stage.h"
 #include "stages/publish/publish_stage.h"
+#include "stages/settlement/settlement_stage.h"
 
 namespace eodclear {
 
@@ -18,10 +19,14 @@ struct RunCommandOptions {
   std::vector<std::string> kafka_properties;
   std::string metrics_listen;  // "host:port"; empty: no /metrics endpoint
   bool embedded = false;
-  std::string input_dir;   // --embedded: trades.csv, quotes.csv, reference_prices.csv
+  // --embedded: trades.csv, quotes.csv, reference_prices.csv, settlement_overrides.csv
+  std::string input_dir;
   std::string output_dir;  // --embedded: <topic>.jsonl per output topic
   int embedded_partitions = 3;
+  // "FIRM/ACCOUNT" of the clearing house's rounding account.
+  std::string rounding_account = "CH/CH-ROUNDING";
   IngestOptions ingest;
+  SettlementOptions settlement;
   PublishOptions publish;
 };
 

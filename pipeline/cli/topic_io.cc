@@ -9,6 +9,7 @@
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/eod_run.pb.h"
 #include "clearing/v1/position.pb.h"
+#include "clearing/v1/settlement.pb.h"
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
 #include "clearing/v1/trade.pb.h"
@@ -56,6 +57,10 @@ Result<std::unique_ptr<google::protobuf::Message>> MessageForTopic(const std::st
     if (topic == topics::kPositions) t = "Position";
     if (topic == topics::kDeadLetters) t = "DeadLetter";
     if (topic == topics::kEodRuns) t = "EodRun";
+    if (topic == topics::kSettlementOverrides) t = "SettlementOverride";
+    if (topic == topics::kSettlementPrices) t = "SettlementPrice";
+    if (topic == topics::kVariationMargin) t = "VariationMargin";
+    if (topic == topics::kFinalSettlements) t = "FinalSettlement";
   }
   if (t == "Trade") return std::make_unique<clearing::v1::Trade>();
   if (t == "Quote") return std::make_unique<clearing::v1::Quote>();
@@ -63,10 +68,15 @@ Result<std::unique_ptr<google::protobuf::Message>> MessageForTopic(const std::st
   if (t == "Position") return std::make_unique<clearing::v1::Position>();
   if (t == "DeadLetter") return std::make_unique<clearing::v1::DeadLetter>();
   if (t == "EodRun") return std::make_unique<clearing::v1::EodRun>();
+  if (t == "SettlementOverride") return std::make_unique<clearing::v1::SettlementOverride>();
+  if (t == "SettlementPrice") return std::make_unique<clearing::v1::SettlementPrice>();
+  if (t == "VariationMargin") return std::make_unique<clearing::v1::VariationMargin>();
+  if (t == "FinalSettlement") return std::make_unique<clearing::v1::FinalSettlement>();
   if (type_name.empty()) {
     return Err(Status::InvalidArgument("topic '" + topic +
                                        "' has no known message type; give --type (Trade, Quote, "
-                                       "ReferencePrice, Position, DeadLetter, EodRun)"));
+                                       "ReferencePrice, SettlementOverride, Position, DeadLetter, "
+                                       "EodRun, SettlementPrice, VariationMargin, FinalSettlement)"));
   }
   return Err(Status::InvalidArgument("unknown message type '" + type_name + "'"));
 }

@@ -9,12 +9,18 @@ namespace eodclear::topics {
 inline constexpr std::string_view kTrades = "trades";
 inline constexpr std::string_view kQuotes = "quotes";
 inline constexpr std::string_view kReferencePrices = "reference-prices";
+inline constexpr std::string_view kSettlementOverrides = "settlement-overrides";
 inline constexpr std::string_view kPositions = "positions";
+inline constexpr std::string_view kSettlementPrices = "settlement-prices";
+inline constexpr std::string_view kVariationMargin = "variation-margin";
+inline constexpr std::string_view kFinalSettlements = "final-settlements";
 inline constexpr std::string_view kDeadLetters = "dead-letters";
 inline constexpr std::string_view kEodRuns = "eod-runs";
 
 // Every topic eodclear reads or writes, for the development broker to create up front.
-inline constexpr std::string_view kAll[] = {kTrades,    kQuotes,      kReferencePrices,
-                                            kPositions, kDeadLetters, kEodRuns};
+inline constexpr std::string_view kAll[] = {
+    kTrades,           kQuotes,           kReferencePrices, kSettlementOverrides,
+    kPositions,        kDeadLetters,      kEodRuns,         kSettlementPrices,
+    kVariationMargin,  kFinalSettlements};
 
 }  // namespace eodclear::topics

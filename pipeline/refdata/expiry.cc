@@ -166,6 +166,22 @@ Result<ZonedTime> AtLocalTime(Date date, int hour, int minute, const std::string
   }
 }
 
+Result<WindowInstants> SettlementWindowOn(const Product& p, Date date) {
+  if (!p.settlement_window) {
+    return Err(Status::InvalidArgument(p.code + " has no settlement window of its own"));
+  }
+  auto at = [&](int seconds) -> Result<ZonedTime> {
+    EODCLEAR_ASSIGN_OR_RETURN(
+        ZonedTime t, AtLocalTime(date, seconds / 3600, seconds % 3600 / 60, p.settlement_time_zone));
+    t.unix_nanos += static_cast<int64_t>(seconds % 60) * kNanosPerSecond;
+    return t;
+  };
+  WindowInstants w;
+  EODCLEAR_ASSIGN_OR_RETURN(w.start, at(p.settlement_window->start_seconds));
+  EODCLEAR_ASSIGN_OR_RETURN(w.end, at(p.settlement_window->end_seconds));
+  return w;
+}
+
 Result<ContractExpiry> ComputeExpiry(const Product& p, int year, int month,
                                      const CalendarSet& calendars) {
   if (!p.Lists(month)) {

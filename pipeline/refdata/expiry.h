@@ -54,6 +54,18 @@ struct ContractExpiry {
 Result<ContractExpiry> ComputeExpiry(const Product& product, int year, int month,
                                      const CalendarSet& calendars);
 
+// A product's daily settlement window on one date, as instants.
+struct WindowInstants {
+  ZonedTime start;
+  ZonedTime end;
+};
+
+// The window [start, end] of `product`'s daily settlement on `date`: its local window
+// (settlement_window) in its settlement_time_zone, converted on that date (so the UTC offset is the
+// date's, daylight saving included). kInvalidArgument for a product without a window (kParent) or
+// a bad zone.
+Result<WindowInstants> SettlementWindowOn(const Product& product, Date date);
+
 // The instant `hour`:`minute` local time on `date` in the IANA zone `zone`.
 Result<ZonedTime> AtLocalTime(Date date, int hour, int minute, const std::string& zone);
 

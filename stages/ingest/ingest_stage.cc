@@ -17,6 +17,7 @@
 #include "pipeline/core/string_hash.h"
 #include "pipeline/kafka/bounded_consumer.h"
 #include "pipeline/metrics.h"
+#include "pipeline/refdata/expiry.h"
 #include "pipeline/run_ledger.h"
 #include "stages/ingest/input_rules.h"
 #include "stages/ingest/position_book.h"
@@ -65,6 +66,20 @@ class IngestRun {
   void HandleTrade(const ConsumedMessage& m);
   void HandleQuote(const ConsumedMessage& m);
   void ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition& source);
+  // What ingest needs to know of a contract on the business date, computed once per contract.
+  struct ContractFacts {
+    // The instant trading terminates; absent without calendars.
+    std::optional<ZonedTime> terminates;
+    // Why the expiry could not be computed (the contract is rejected), when it could not.
+    std::string expiry_error;
+    // The end of the settlement window on the business date; absent for parent-settled products
+    // (their own quotes do not decide a settlement).
+    std::optional<int64_t> window_end_nanos;
+  };
+  const ContractFacts& FactsOf(std::string_view contract, const Product& product);
+  // A rejection when the trade was executed after its contract's termination (or the contract's
+  // expiry cannot be computed), else nullopt.
+  std::optional<Rejection> CheckTermination(const ValidTrade& t);
   // Stores a dead letter of the business date in the batch and counts it.
   void StageDeadLetter(const keys::SourcePosition& source, std::string_view key,
                        std::string_view value, DeadLetter::Reason reason, std::string detail);
@@ -85,6 +100,7 @@ class IngestRun {
   std::optional<Date> last_closed_;
   TradeIdSet trade_ids_;
   std::map<std::string, state::QuoteState, std::less<>> quotes_;
+  std::map<std::string, ContractFacts, std::less<>> facts_;
   std::unordered_set<std::string> dirty_quotes_;
 
   // The batch being built.
@@ -207,6 +223,9 @@ Status IngestRun::ApplyPendingTrades() {
       return Status::Internal("a pending trade is corrupt");
     }
     auto valid = ValidateTrade(t, contracts_);
+    if (std::holds_alternative<ValidTrade>(valid)) {
+      if (auto rejection = CheckTermination(std::get<ValidTrade>(valid))) valid = *rejection;
+    }
     if (auto* rejection = std::get_if<Rejection>(&valid)) {
       // Reference data changed since the trade was held: it goes to dead letters now.
       StageDeadLetter(key->source, "", std::string_view(it->value().data(), it->value().size()),
@@ -275,6 +294,10 @@ void IngestRun::HandleTrade(const ConsumedMessage& m) {
     return;
   }
   ValidTrade& t = std::get<ValidTrade>(valid);
+  if (auto rejection = CheckTermination(t)) {
+    DeadLetterOf(m, rejection->reason, std::move(rejection->detail));
+    return;
+  }
   if (trade_ids_.Contains(t.trade_id)) {
     DeadLetterOf(m, DeadLetter::DUPLICATE_TRADE_ID,
                  "trade id " + std::string(t.trade_id) + " was already applied");
@@ -316,8 +339,12 @@ void IngestRun::HandleQuote(const ConsumedMessage& m) {
     return;
   }
   const ValidQuote& q = std::get<ValidQuote>(valid);
+  // The settlement snapshot: the latest quote by time at or before the end of the product's
+  // settlement window on the business date (at equal times the later message wins). Later quotes
+  // do not decide the day's settlement and are not kept.
+  const ContractFacts& facts = FactsOf(q.contract, *q.product);
+  if (facts.window_end_nanos && q.time.unix_nanos > *facts.window_end_nanos) return;
   auto it = quotes_.find(q.contract);
-  // Latest by quote time; at equal times the later message wins.
   if (it != quotes_.end() && q.time.unix_nanos < it->second.time_unix_nanos()) return;
   if (it == quotes_.end()) it = quotes_.emplace(std::string(q.contract), state::QuoteState()).first;
   state::QuoteState& s = it->second;
@@ -328,6 +355,45 @@ void IngestRun::HandleQuote(const ConsumedMessage& m) {
   s.set_ask(q.has_ask ? q.ask.ToString() : "");
   s.set_ask_size(q.ask_size);
   dirty_quotes_.insert(std::string(q.contract));
+}
+
+const IngestRun::ContractFacts& IngestRun::FactsOf(std::string_view contract,
+                                                   const Product& product) {
+  auto it = facts_.find(contract);
+  if (it != facts_.end()) return it->second;
+  ContractFacts f;
+  if (product.settlement_window) {
+    auto window = SettlementWindowOn(product, date_);
+    if (window) f.window_end_nanos = window->end.unix_nanos;
+  }
+  if (ctx_.calendars != nullptr) {
+    auto parsed = ctx_.products->ResolveContract(contract);
+    if (!parsed) {
+      f.expiry_error = parsed.error().message();
+    } else {
+      auto expiry = ComputeExpiry(product, parsed->year, parsed->month, *ctx_.calendars);
+      if (expiry) {
+        f.terminates = expiry->trading_terminates;
+      } else {
+        f.expiry_error = expiry.error().message();
+      }
+    }
+  }
+  return facts_.emplace(std::string(contract), std::move(f)).first->second;
+}
+
+std::optional<Rejection> IngestRun::CheckTermination(const ValidTrade& t) {
+  const ContractFacts& f = FactsOf(t.contract, *t.product);
+  if (!f.expiry_error.empty()) {
+    return Rejection{DeadLetter::UNKNOWN_CONTRACT,
+                     "contract " + std::string(t.contract) + ": " + f.expiry_error};
+  }
+  if (f.terminates && t.exec_time.unix_nanos > f.terminates->unix_nanos) {
+    return Rejection{DeadLetter::CONTRACT_TERMINATED,
+                     "trade executed at " + std::string(t.exec_time_text) + " but trading in " +
+                         std::string(t.contract) + " terminated at " + f.terminates->ToString()};
+  }
+  return std::nullopt;
 }
 
 void IngestRun::HandleMessage(const ConsumedMessage& m) {

@@ -82,6 +82,7 @@ std::variant<ValidQuote, Rejection> ValidateQuote(const clearing::v1::Quote& q,
   auto contract = contracts.Resolve(q.contract());
   if (!contract) return Reject(DeadLetter::UNKNOWN_CONTRACT, contract.error().message());
   v.contract = (*contract)->canonical;
+  v.product = (*contract)->product;
   auto time = ZonedTime::Parse(q.time());
   if (!time) return Reject(DeadLetter::INVALID_FIELD, "time: " + time.error().message());
   v.time = *time;

@@ -67,6 +67,7 @@ std::variant<ValidTrade, Rejection> ValidateTrade(const clearing::v1::Trade& tra
 // A quote that passed validation. A side with no order has size 0 and no price.
 struct ValidQuote {
   std::string_view contract;  // canonical symbol (a view into the resolver's cache)
+  const Product* product = nullptr;
   ZonedTime time;
   bool has_bid = false;
   bool has_ask = false;

@@ -3,6 +3,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -76,6 +77,23 @@ Result<std::optional<clearing::v1::EodRun>> FindPublishedRun(const KafkaOptions&
   return found;
 }
 
+// `value` with its message's field 2, `run_id`, set to `run_id`. Every output message declares
+// `string run_id = 2`; the outbox holds records without it. A protobuf parser merges concatenated
+// encodings and takes the last value of a scalar field, so appending the encoded field sets it.
+std::string WithRunId(std::string_view value, const std::string& run_id) {
+  std::string out(value);
+  out.push_back(static_cast<char>((2 << 3) | 2));  // field 2, length-delimited
+  for (uint64_t n = run_id.size();; n >>= 7) {
+    if (n < 0x80) {
+      out.push_back(static_cast<char>(n));
+      break;
+    }
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  out.append(run_id);
+  return out;
+}
+
 Status Produce(Producer* producer, const OutRecord& r) {
   return producer->Produce(r.topic, r.key, r.value);
 }
@@ -145,6 +163,24 @@ Status PublishStage::Run(RunContext& ctx) {
         return Status::Ok();
       }));
 
+  // Records the other stages left in the outbox for this date, each given this attempt's run id.
+  std::map<std::string, RecordChecksum> outbox_sums;
+  for (const auto& topic : options_.outbox_topics) outbox_sums[topic];
+  Status bad_outbox;
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(
+      StateCf::kOutbox, keys::OutboxPrefix(date), [&](std::string_view k, std::string_view v) {
+        auto key = keys::ParseOutboxKey(k);
+        if (!key) {
+          bad_outbox = key.error();
+          return false;
+        }
+        OutRecord r{key->topic, key->record_key, WithRunId(v, ctx.run_id)};
+        outbox_sums[r.topic].Add(r.value);
+        records.push_back(std::move(r));
+        return true;
+      }));
+  EODCLEAR_RETURN_IF_ERROR(bad_outbox);
+
   Producer::Options po;
   po.kafka = kafka_;
   po.transactional_id = options_.transactional_id;
@@ -179,8 +215,10 @@ Status PublishStage::Run(RunContext& ctx) {
     const std::string& topic;
     const RecordChecksum& sum;
   };
-  for (const Summary& s : {Summary{options_.positions_topic, positions_sum},
-                           Summary{options_.dead_letters_topic, dead_letters_sum}}) {
+  std::vector<Summary> summaries = {Summary{options_.positions_topic, positions_sum},
+                                    Summary{options_.dead_letters_topic, dead_letters_sum}};
+  for (const auto& [topic, sum] : outbox_sums) summaries.push_back(Summary{topic, sum});
+  for (const Summary& s : summaries) {
     auto* t = run.add_topics();
     t->set_topic(s.topic);
     t->set_records(s.sum.count());
@@ -207,12 +245,16 @@ Status PublishStage::Run(RunContext& ctx) {
       .Increment(static_cast<double>(positions_sum.count()));
   ctx.metrics->Published(options_.dead_letters_topic)
       .Increment(static_cast<double>(dead_letters_sum.count()));
+  for (const auto& [topic, sum] : outbox_sums) {
+    ctx.metrics->Published(topic).Increment(static_cast<double>(sum.count()));
+  }
   ctx.metrics->Published(options_.eod_runs_topic).Increment();
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   ctx.metrics->SetStageSeconds(name(), seconds);
   *ctx.progress << "publish: committed " << positions_sum.count() << " positions, "
-                << dead_letters_sum.count() << " dead letters and the run marker of " << date_text
-                << "\n";
+                << dead_letters_sum.count() << " dead letters, ";
+  for (const auto& [topic, sum] : outbox_sums) *ctx.progress << sum.count() << " " << topic << ", ";
+  *ctx.progress << "and the run marker of " << date_text << "\n";
 
   ctx.ledger->mutable_state()->set_published_run_id(ctx.run_id);
   ctx.ledger->MarkCompleted(name(), seconds);

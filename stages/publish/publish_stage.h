@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "pipeline/kafka/kafka_options.h"
 #include "pipeline/stage.h"
@@ -11,6 +12,10 @@ struct PublishOptions {
   std::string positions_topic = "positions";
   std::string dead_letters_topic = "dead-letters";
   std::string eod_runs_topic = "eod-runs";
+  // Topics of the records other stages leave in the outbox; each is summarised in the run record
+  // even when the date has none. Records of other topics in the outbox are published too.
+  std::vector<std::string> outbox_topics = {"settlement-prices", "variation-margin",
+                                            "final-settlements"};
   // Stable across restarts of this instance, so Kafka fences a crashed predecessor's transaction.
   std::string transactional_id = "eodclear-publish";
   // Consumer group used to read `eod-runs` (nothing is committed with it).

@@ -70,9 +70,9 @@ Decimal RoundToMinorUnit(Decimal exact, Decimal minor_unit) {
   return Decimal::FromUnits(whole * unit);
 }
 
-Result<ContractVm> ComputeContractVm(const VmInputs& in, const std::vector<VmPosition>& positions,
-                                     std::string_view rounding_account_firm,
-                                     std::string_view rounding_account) {
+Result<ContractVmAccumulator> ContractVmAccumulator::Create(VmInputs in,
+                                                            std::string rounding_account_firm,
+                                                            std::string rounding_account) {
   const std::string what = "variation margin of " + in.contract;
   if (in.multiplier <= Decimal()) {
     return Err(
@@ -82,48 +82,96 @@ Result<ContractVm> ComputeContractVm(const VmInputs& in, const std::vector<VmPos
     return Err(Status::InvalidArgument(what + ": minor unit " + in.minor_unit.ToString() + " of " +
                                        in.currency + " is not > 0"));
   }
+  ContractVmAccumulator acc;
+  acc.in_ = std::move(in);
+  acc.rounding_firm_ = std::move(rounding_account_firm);
+  acc.rounding_account_ = std::move(rounding_account);
+  return acc;
+}
 
+Result<VmAmount> ContractVmAccumulator::Add(const VmPosition& p) {
+  const VmInputs& in = in_;
+  if (p.contract != in.contract) {
+    return Err(Status::InvalidArgument(Where(in, p) + ": the position is for " + p.contract));
+  }
+  if (p.firm == rounding_firm_ && p.account == rounding_account_) {
+    return Err(
+        Status::InvalidArgument(Where(in, p) + ": the rounding account cannot hold a position"));
+  }
+  if (p.bought < 0 || p.sold < 0) {
+    return Err(Status::InvalidArgument(Where(in, p) + ": bought " + std::to_string(p.bought) +
+                                       " or sold " + std::to_string(p.sold) + " is negative"));
+  }
+  if (p.start_of_day != 0 && !in.prior_settlement) {
+    return Err(Status::InvalidArgument(
+        Where(in, p) + ": start-of-day position " + std::to_string(p.start_of_day) +
+        " without a prior settlement price (the contract's first day must start flat)"));
+  }
+  int64_t end = 0;
+  VmTotals& t = totals_;
+  if (__builtin_add_overflow(p.start_of_day, p.bought, &end) ||
+      __builtin_sub_overflow(end, p.sold, &end) ||
+      __builtin_add_overflow(t.open_long, end > 0 ? end : 0, &t.open_long) ||
+      // open_short − end adds |end| for a short position.
+      __builtin_sub_overflow(t.open_short, end < 0 ? end : 0, &t.open_short)) {
+    return Err(Status::InvalidArgument(Where(in, p) + ": position or open interest overflows"));
+  }
+  EODCLEAR_ASSIGN_OR_RETURN(Decimal exact, ExactVm(in, p));
+  Decimal amount = RoundToMinorUnit(exact, in.minor_unit);
+  t.exact_sum += exact;
+  t.rounded_sum += amount;
+  ++t.positions;
+  return VmAmount{p.firm, p.account, in.contract, in.currency, exact, amount};
+}
+
+VmTotals ContractVmAccumulator::Totals() const {
+  VmTotals t = totals_;
+  t.residual = -t.rounded_sum;
+  return t;
+}
+
+Status CheckVmTotals(const VmTotals& totals, std::string_view contract, std::string_view currency) {
+  std::string failures;
+  auto fail = [&](const std::string& what) {
+    failures += failures.empty() ? "" : "; ";
+    failures += what;
+  };
+  if (!(totals.rounded_sum + totals.residual).is_zero()) {
+    fail("published amounts sum to " + (totals.rounded_sum + totals.residual).ToString() +
+         ", not 0");
+  }
+  if (!totals.exact_sum.is_zero()) {
+    fail("exact amounts sum to " + totals.exact_sum.ToString() + ", not 0");
+  }
+  if (totals.open_long != totals.open_short) {
+    fail("long open interest " + std::to_string(totals.open_long) + " != short open interest " +
+         std::to_string(totals.open_short));
+  }
+  if (failures.empty()) return Status::Ok();
+  return Status::InvariantViolation("variation margin of " + std::string(contract) + " in " +
+                                    std::string(currency) + ": " + failures);
+}
+
+Result<ContractVm> ComputeContractVm(const VmInputs& in, const std::vector<VmPosition>& positions,
+                                     std::string_view rounding_account_firm,
+                                     std::string_view rounding_account) {
+  EODCLEAR_ASSIGN_OR_RETURN(ContractVmAccumulator acc,
+                            ContractVmAccumulator::Create(in, std::string(rounding_account_firm),
+                                                          std::string(rounding_account)));
   ContractVm vm;
   vm.amounts.reserve(positions.size() + 1);
   std::set<std::pair<std::string_view, std::string_view>> seen;
-  Decimal rounded_sum;
   for (const VmPosition& p : positions) {
-    if (p.contract != in.contract) {
-      return Err(Status::InvalidArgument(Where(in, p) + ": the position is for " + p.contract));
-    }
-    if (p.firm == rounding_account_firm && p.account == rounding_account) {
-      return Err(
-          Status::InvalidArgument(Where(in, p) + ": the rounding account cannot hold a position"));
-    }
-    if (!seen.emplace(p.firm, p.account).second) {
+    if (p.contract == in.contract && !seen.emplace(p.firm, p.account).second) {
       return Err(Status::InvalidArgument(Where(in, p) + ": the position is listed twice"));
     }
-    if (p.bought < 0 || p.sold < 0) {
-      return Err(Status::InvalidArgument(Where(in, p) + ": bought " + std::to_string(p.bought) +
-                                         " or sold " + std::to_string(p.sold) + " is negative"));
-    }
-    if (p.start_of_day != 0 && !in.prior_settlement) {
-      return Err(Status::InvalidArgument(
-          Where(in, p) + ": start-of-day position " + std::to_string(p.start_of_day) +
-          " without a prior settlement price (the contract's first day must start flat)"));
-    }
-
-    int64_t end = 0;
-    if (__builtin_add_overflow(p.start_of_day, p.bought, &end) ||
-        __builtin_sub_overflow(end, p.sold, &end) ||
-        __builtin_add_overflow(vm.open_long, end > 0 ? end : 0, &vm.open_long) ||
-        // open_short − end adds |end| for a short position.
-        __builtin_sub_overflow(vm.open_short, end < 0 ? end : 0, &vm.open_short)) {
-      return Err(Status::InvalidArgument(Where(in, p) + ": position or open interest overflows"));
-    }
-
-    EODCLEAR_ASSIGN_OR_RETURN(Decimal exact, ExactVm(in, p));
-    Decimal amount = RoundToMinorUnit(exact, in.minor_unit);
-    rounded_sum += amount;
-    vm.amounts.push_back(VmAmount{p.firm, p.account, in.contract, in.currency, exact, amount});
+    EODCLEAR_ASSIGN_OR_RETURN(VmAmount amount, acc.Add(p));
+    vm.amounts.push_back(std::move(amount));
   }
-
-  vm.rounding_residual = -rounded_sum;
+  VmTotals totals = acc.Totals();
+  vm.open_long = totals.open_long;
+  vm.open_short = totals.open_short;
+  vm.rounding_residual = totals.residual;
   if (!vm.rounding_residual.is_zero()) {
     vm.amounts.push_back(VmAmount{std::string(rounding_account_firm), std::string(rounding_account),
                                   in.contract, in.currency, Decimal(), vm.rounding_residual});

@@ -98,6 +98,41 @@ struct ContractVm {
   int64_t open_long = 0, open_short = 0;
 };
 
+// The sums a contract's variation margin is checked by.
+struct VmTotals {
+  Decimal exact_sum;    // Σ exact amounts of the account rows
+  Decimal rounded_sum;  // Σ rounded amounts of the account rows
+  Decimal residual;     // −rounded_sum: what the rounding account is booked
+  int64_t open_long = 0, open_short = 0;
+  int64_t positions = 0;
+};
+
+// ComputeContractVm one position at a time, for books too large to hold in memory: Add each
+// position (each account once: the caller guarantees uniqueness, as the position store's keys do),
+// then Totals. Same rules, rounding and errors as ComputeContractVm.
+class ContractVmAccumulator {
+ public:
+  // kInvalidArgument when the multiplier or the minor unit is not > 0.
+  static Result<ContractVmAccumulator> Create(VmInputs in, std::string rounding_account_firm,
+                                              std::string rounding_account);
+  // The position's amount (firm, account, contract and currency set).
+  Result<VmAmount> Add(const VmPosition& p);
+  // The sums so far, with the residual the rounding account is booked.
+  VmTotals Totals() const;
+  const VmInputs& inputs() const { return in_; }
+
+ private:
+  ContractVmAccumulator() = default;
+  VmInputs in_;
+  std::string rounding_firm_, rounding_account_;
+  VmTotals totals_;
+};
+
+// The invariants of CheckVmInvariants on streamed totals: the exact amounts sum to zero, and end-of-
+// day long open interest equals short (the published amounts sum to zero by construction of the
+// residual). kInvariantViolation naming the contract, currency and sums.
+Status CheckVmTotals(const VmTotals& totals, std::string_view contract, std::string_view currency);
+
 // `exact` rounded to a whole multiple of `minor_unit` (> 0), ties away from zero:
 // 0.015 → 0.02, −0.015 → −0.02, 0.0149 → 0.01. Exact; no floating point.
 Decimal RoundToMinorUnit(Decimal exact, Decimal minor_unit);

@@ -62,12 +62,14 @@ class StateStoreTest : public ::testing::Test {
 
 TEST_F(StateStoreTest, ColumnFamilyNamesArePinned) {
   // Persisted names: changing one orphans existing data.
-  ASSERT_EQ(kStateCfCount, 10);
+  ASSERT_EQ(kStateCfCount, 12);
   EXPECT_EQ(StateCfName(StateCf::kDefault), "default");
   EXPECT_EQ(StateCfName(StateCf::kOffsets), "offsets");
   EXPECT_EQ(StateCfName(StateCf::kPositions), "positions");
   EXPECT_EQ(StateCfName(StateCf::kContractDays), "contract_days");
   EXPECT_EQ(StateCfName(StateCf::kQuotes), "quotes");
+  EXPECT_EQ(StateCfName(StateCf::kSettlements), "settlements");
+  EXPECT_EQ(StateCfName(StateCf::kOutbox), "outbox");
   EXPECT_EQ(StateCfName(StateCf::kDayTrades), "day_trades");
   EXPECT_EQ(StateCfName(StateCf::kTradeIds), "trade_ids");
   EXPECT_EQ(StateCfName(StateCf::kPendingTrades), "pending_trades");
@@ -80,7 +82,7 @@ TEST_F(StateStoreTest, OpenCreatesFolderAndRecordsFormatVersion) {
   auto store = OpenOrDie();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::is_directory(options_.path));
-  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "1");
+  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "2");
   for (int i = 0; i < kStateCfCount; ++i) {
     EXPECT_NE(store->cf(static_cast<StateCf>(i)), nullptr) << "column family " << i;
   }
@@ -132,7 +134,7 @@ TEST_F(StateStoreTest, BatchAcrossColumnFamiliesSurvivesReopen) {
   EXPECT_EQ(GetText(*store, StateCf::kPositions, offset_key), "<absent>");
   EXPECT_EQ(GetText(*store, StateCf::kDayTrades, contract_day_key), "<absent>");
   EXPECT_EQ(GetText(*store, StateCf::kDefault, run_key), "<absent>");
-  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "1");
+  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "2");
 }
 
 TEST_F(StateStoreTest, UnsyncedBatchSurvivesCleanReopen) {
