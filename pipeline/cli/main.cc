@@ -10,6 +10,7 @@
 #include "pipeline/cli/exit_codes.h"
 #include "pipeline/cli/limit_study_command.h"
 #include "pipeline/cli/run_command.h"
+#include "pipeline/cli/settlement_bench.h"
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/refdata/refdata.h"
@@ -178,6 +179,18 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--refdata", refdata_dir, "Reference data folder")->capture_default_str();
   bench_cmd->add_option("--brokers", bench.brokers,
                         "Benchmark against this broker (empty topics) instead of one in-process");
+  std::string bench_stage = "ingest";
+  SettlementBenchOptions settlement_bench;
+  bench_cmd
+      ->add_option("--stage", bench_stage,
+                   "ingest: trades/s into RocksDB; settlement: settlement and variation margin of "
+                   "--accounts (default 1000000) x --contracts open positions")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ingest", "settlement"}));
+  bench_cmd
+      ->add_option("--contracts", settlement_bench.contracts,
+                   "With --stage settlement: contracts per account (1..5)")
+      ->capture_default_str();
 
   // calendar
   CalendarCommandOptions calendar;
@@ -271,6 +284,11 @@ int main(int argc, char** argv) {
 
   if (bench_cmd->parsed()) {
     bench.refdata_dir = refdata_dir;
+    if (bench_stage == "settlement") {
+      settlement_bench.refdata_dir = refdata_dir;
+      if (bench_cmd->count("--accounts") > 0) settlement_bench.accounts = bench.accounts;
+      return Code(SettlementBenchCommand(settlement_bench));
+    }
     return Code(BenchCommand(bench));
   }
   return Code(ExitCode::kBadConfig);

@@ -3,6 +3,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -94,6 +95,7 @@ struct ContractWork {
   std::string override_reason;
   // The price positions are marked to today; absent: no variation margin today (awaiting).
   std::optional<Decimal> mark;
+  std::string mark_text, prior_text;  // as written in variation-margin records
   // Final settlement: set for contracts terminating today or awaiting their final price.
   std::optional<FinalSettlement> final_record;
   bool close_positions = false;  // final settlement done: positions closed after VM
@@ -139,6 +141,8 @@ class SettlementRun {
   Status MarkAndClose();
   Status WriteOutputs();
   Status FlushIfFull(bool force);
+  // Waits for the batch being written, if any.
+  Status AwaitWrite();
 
   const SettlementOptions& options_;
   const KafkaOptions& kafka_;
@@ -150,6 +154,7 @@ class SettlementRun {
   std::vector<std::string> cannot_settle_;
   rocksdb::WriteBatch batch_;
   size_t batch_records_ = 0;
+  std::future<Status> writing_;
   // Positions closed by final settlement: written with the checkpoint only, never in an earlier
   // batch, so a retried stage sees them open.
   std::vector<std::pair<std::string, std::string>> closes_;
@@ -659,11 +664,21 @@ Status SettlementRun::SettleFinal() {
   return Status::Ok();
 }
 
+Status SettlementRun::AwaitWrite() {
+  if (!writing_.valid()) return Status::Ok();
+  return writing_.get();
+}
+
 Status SettlementRun::FlushIfFull(bool force) {
   if (!force && batch_records_ < options_.records_per_batch) return Status::Ok();
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->Write(&batch_, /*sync=*/false));
-  batch_.Clear();
+  // Written on another thread while the next batch is built; writes stay in order.
+  EODCLEAR_RETURN_IF_ERROR(AwaitWrite());
+  auto full = std::make_shared<rocksdb::WriteBatch>(std::move(batch_));
+  batch_ = rocksdb::WriteBatch();
   batch_records_ = 0;
+  StateStore* store = ctx_.store;
+  writing_ =
+      std::async(std::launch::async, [store, full] { return store->Write(full.get(), false); });
   return Status::Ok();
 }
 
@@ -678,24 +693,27 @@ Status SettlementRun::MarkAndClose() {
                                      w.product->currency);
     }
     VmInputs in{w.contract, w.product->currency, w.product->multiplier, *w.mark, w.prior, *unit};
+    w.mark_text = w.mark->ToString();
+    w.prior_text = w.prior ? w.prior->ToString() : "";
     EODCLEAR_ASSIGN_OR_RETURN(
         ContractVmAccumulator acc,
         ContractVmAccumulator::Create(in, options_.rounding_firm, options_.rounding_account));
     accumulators.emplace(c, std::move(acc));
   }
+  VariationMargin vm_msg;  // reused: keeps its buffers between positions
   Status scanned = store->ScanMessages<state::PositionState>(
       StateCf::kPositions, "", [&](std::string_view k, const state::PositionState& s) -> Status {
         bool active = s.activity_date() == date_text_;
         int64_t sod = active ? s.net_quantity() - s.bought() + s.sold() : s.net_quantity();
         if (sod == 0 && s.net_quantity() == 0 && !active) return Status::Ok();
         EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
-        ContractWork& w = work_.at(key.contract);
+        ContractWork& w = work_.at(key.contract);  // before key.contract is moved from
         auto acc = accumulators.find(key.contract);
         if (acc != accumulators.end()) {
           VmPosition p;
-          p.firm = key.firm;
-          p.account = key.account;
-          p.contract = key.contract;
+          p.firm = std::move(key.firm);
+          p.account = std::move(key.account);
+          p.contract = std::move(key.contract);
           p.start_of_day = sod;
           if (active) {
             p.bought = s.bought();
@@ -704,7 +722,8 @@ Status SettlementRun::MarkAndClose() {
             EODCLEAR_ASSIGN_OR_RETURN(p.sell_value, ParseDecimal(s.sell_value(), "sell value"));
           }
           EODCLEAR_ASSIGN_OR_RETURN(VmAmount a, acc->second.Add(p));
-          VariationMargin vm;
+          VariationMargin& vm = vm_msg;
+          vm.Clear();
           vm.set_business_date(date_text_);
           vm.set_kind(VariationMargin::ACCOUNT);
           vm.set_firm(a.firm);
@@ -712,8 +731,8 @@ Status SettlementRun::MarkAndClose() {
           vm.set_contract(a.contract);
           vm.set_currency(a.currency);
           vm.set_amount(a.amount.ToString());
-          vm.set_settlement_price(w.mark->ToString());
-          if (w.prior) vm.set_prior_price(w.prior->ToString());
+          vm.set_settlement_price(w.mark_text);
+          vm.set_prior_price(w.prior_text);
           vm.set_start_of_day(sod);
           vm.set_bought(p.bought);
           vm.set_sold(p.sold);
@@ -722,6 +741,8 @@ Status SettlementRun::MarkAndClose() {
           firm_totals_[{a.firm, a.currency}] += a.amount;
           ++vm_records_;
           ++batch_records_;
+          key.firm = std::move(a.firm);
+          key.account = std::move(a.account);
         }
         if (w.final_record && s.net_quantity() != 0) {
           auto* alloc = w.final_record->add_allocations();
@@ -741,6 +762,7 @@ Status SettlementRun::MarkAndClose() {
         return FlushIfFull(false);
       });
   EODCLEAR_RETURN_IF_ERROR(scanned);
+  EODCLEAR_RETURN_IF_ERROR(AwaitWrite());
   // Invariants before anything is published, then the rounding rows.
   std::string violations;
   for (auto& [c, acc] : accumulators) {
@@ -884,10 +906,19 @@ Status SettlementRun::Run() {
     end.back() = '\x01';  // the topic's terminator 0x00 -> 0x01: just past every key of the topic
     batch_.DeleteRange(ctx_.store->cf(StateCf::kOutbox), begin, end);
   }
+  Clock::time_point t0 = Clock::now();
   EODCLEAR_RETURN_IF_ERROR(ReadSideInputs());
+  Clock::time_point t1 = Clock::now();
   EODCLEAR_RETURN_IF_ERROR(ScanContracts());
+  Clock::time_point t2 = Clock::now();
   EODCLEAR_RETURN_IF_ERROR(SettleDaily());
   EODCLEAR_RETURN_IF_ERROR(SettleFinal());
+  auto secs = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  *ctx_.progress << "settlement: side inputs read in " << secs(t0, t1) << " s; " << work_.size()
+                 << " contracts found in " << secs(t1, t2) << " s; prices decided in "
+                 << secs(t2, Clock::now()) << " s\n";
   if (!cannot_settle_.empty()) {
     std::string list;
     for (const auto& c : cannot_settle_) list += (list.empty() ? "" : "; ") + c;
@@ -895,7 +926,10 @@ Status SettlementRun::Run() {
         std::to_string(cannot_settle_.size()) + " contract(s) cannot be settled on " + date_text_ +
         " without an operator override (settlement-overrides): " + list);
   }
+  Clock::time_point t3 = Clock::now();
   EODCLEAR_RETURN_IF_ERROR(MarkAndClose());
+  *ctx_.progress << "settlement: variation margin of " << vm_records_ << " positions in "
+                 << secs(t3, Clock::now()) << " s\n";
   return WriteOutputs();
 }
 

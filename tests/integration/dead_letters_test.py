@@ -2,14 +2,20 @@
 """End-to-end: trades that cannot be applied land in `dead-letters`, and the run still succeeds.
 
 One broker, one business date. `eodclear load` produces a small CSV of valid trades in which two
-rows share a trade id; python3-kafka produces five bad trades straight to `trades` (bytes that are
-no protobuf, quantity 0, an unknown product, an off-tick ES price, an empty buyer account).
-`eodclear run` must exit 1 (completed with dead letters), and, read back with python3-kafka:
+rows share a trade id; python3-kafka produces six bad trades straight to `trades` (bytes that are
+no protobuf, quantity 0, an unknown product, an off-tick ES price, an empty buyer account, and a
+valid ESM23 trade executed after ESM23's trading terminated at 08:30 CT on the date). Each contract
+traded validly gets a DAILY settlement override for the date, loaded with `eodclear load --topic
+settlement-overrides`, since none has a trade in its settlement window, a closing quote or a prior
+settlement. `eodclear run` must exit 1 (completed with dead letters), and, read back with
+python3-kafka:
 - `dead-letters` holds exactly one record per bad message, with the right reason, source topic,
   partition and offset, the original key and value byte for byte, and the date's run id;
 - `positions` equals the positions computed here from the applied trades only;
+- `settlement-prices` holds exactly the overrides, one per contract traded validly;
 - the date's `eod-runs` record counts the dead letters, says SUCCEEDED_WITH_DATA_ERRORS, and its
-  topic summaries match the records published under its run id.
+  topic summaries (positions, dead-letters, settlement-prices, variation-margin, final-settlements)
+  match the records published under its run id.
 """
 
 import collections
@@ -25,24 +31,33 @@ BUSINESS_DATE = "2023-06-16"
 TRADE_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,"
                 "buyer_firm,buyer_account,seller_firm,seller_account")
 
-# Valid trades. T-002 appears twice, both on EMDM23, so both land on one partition and the later
-# offset is the duplicate; the duplicate's quantity and parties differ, so applying it would show
-# in the positions. `canonical` is the contract as positions name it (EMD is ME's alias).
+# Valid trades, on September contracts: the June equity index contracts stop trading at 08:30 CT
+# on the date, and every trade here is later. T-002 appears twice, both on EMDU23, so both land on
+# one partition and the later offset is the duplicate; the duplicate's quantity and parties
+# differ, so applying it would show in the positions. `canonical` is the contract as positions
+# name it (EMD is ME's alias).
 CsvTrade = collections.namedtuple(
     "CsvTrade", "trade_id exec_time contract canonical price quantity "
     "buyer_firm buyer_account seller_firm seller_account")
 CSV_TRADES = [CsvTrade(*row) for row in [
-    ("T-001", "2023-06-16T09:30:00-05:00", "ESM23", "ESM23", "4400.25", 5, "F1", "ACC1", "F2", "ACC9"),
-    ("T-002", "2023-06-16T09:31:00-05:00", "EMDM23", "MEM23", "2500.10", 3, "F1", "ACC1", "F3", "ACC5"),
-    ("T-003", "2023-06-16T09:32:00-05:00", "NQM23", "NQM23", "15000.50", 2, "F2", "ACC9", "F1", "ACC2"),
-    ("T-004", "2023-06-16T14:10:00Z", "ESM23", "ESM23", "4401.00", 4, "F3", "ACC5", "F1", "ACC1"),
-    ("T-002", "2023-06-16T09:45:00-05:00", "EMDM23", "MEM23", "2500.20", 7, "F2", "ACC9", "F1", "ACC1"),
+    ("T-001", "2023-06-16T09:30:00-05:00", "ESU23", "ESU23", "4400.25", 5, "F1", "ACC1", "F2", "ACC9"),
+    ("T-002", "2023-06-16T09:31:00-05:00", "EMDU23", "MEU23", "2500.10", 3, "F1", "ACC1", "F3", "ACC5"),
+    ("T-003", "2023-06-16T09:32:00-05:00", "NQU23", "NQU23", "15000.50", 2, "F2", "ACC9", "F1", "ACC2"),
+    ("T-004", "2023-06-16T14:10:00Z", "ESU23", "ESU23", "4401.00", 4, "F3", "ACC5", "F1", "ACC1"),
+    ("T-002", "2023-06-16T09:45:00-05:00", "EMDU23", "MEU23", "2500.20", 7, "F2", "ACC9", "F1", "ACC1"),
 ]]
+
+# The DAILY override of each contract traded validly (prices on the settlement tick: ES and NQ
+# 0.25, ME 0.10): none of the trades above is in its 14:59:30-15:00:00 CT window, there is no
+# quote and no prior settlement (a first day), so without them the run stops with exit 6.
+OVERRIDES = {"ESU23": "4400.50", "MEU23": "2500.30", "NQU23": "15001.00"}
+OVERRIDES_HEADER = "business_date,contract,kind,price,reason,entered_by"
 
 state = {}
 
 
 def make_trade(trade_id, contract, price, quantity, buyer, seller):
+    """A Trade of the business date executed at 10:00 CT (11:00 New York)."""
     from clearing.v1 import trade_pb2
     t = trade_pb2.Trade()
     t.trade_id = trade_id
@@ -68,20 +83,26 @@ def bad_messages():
         pass
     else:
         raise h.CheckFailed("test setup: the garbage bytes decode as a Trade; pick other bytes")
+    # Each message has exactly one fault: all but the last are on ESU23, which trades all day.
     return [
         ("garbage bytes", b"garbage", garbage, "UNDECODABLE"),
-        ("quantity 0", b"ESM23",
-         make_trade("T-B2", "ESM23", "4400.25", 0, ("F1", "ACC1"), ("F2", "ACC9")),
+        ("quantity 0", b"ESU23",
+         make_trade("T-B2", "ESU23", "4400.25", 0, ("F1", "ACC1"), ("F2", "ACC9")),
          "NON_POSITIVE_QUANTITY"),
         ("unknown product ZZZM23", b"ZZZM23",
          make_trade("T-B3", "ZZZM23", "100.25", 6, ("F1", "ACC1"), ("F2", "ACC9")),
          "UNKNOWN_CONTRACT"),
-        ("off-tick ES price 4400.10", b"ESM23",
-         make_trade("T-B4", "ESM23", "4400.10", 6, ("F1", "ACC1"), ("F2", "ACC9")),
+        ("off-tick ES price 4400.10", b"ESU23",
+         make_trade("T-B4", "ESU23", "4400.10", 6, ("F1", "ACC1"), ("F2", "ACC9")),
          "OFF_TICK_PRICE"),
-        ("empty buyer account", b"ESM23",
-         make_trade("T-B5", "ESM23", "4400.50", 8, ("F1", ""), ("F2", "ACC9")),
+        ("empty buyer account", b"ESU23",
+         make_trade("T-B5", "ESU23", "4400.50", 8, ("F1", ""), ("F2", "ACC9")),
          "MISSING_FIELD"),
+        # Valid in every field, but executed at 11:00 New York, after ESM23's trading terminated
+        # (09:30 New York on its last trade date, 2023-06-16: SER 9163, NYSE open).
+        ("ESM23 trade after termination", b"ESM23",
+         make_trade("T-B6", "ESM23", "4400.50", 2, ("F1", "ACC1"), ("F2", "ACC9")),
+         "CONTRACT_TERMINATED"),
     ]
 
 
@@ -156,6 +177,18 @@ def build_scenario():
     expected_positions = {k: tuple(v) for k, v in book.items()}
     h.expect(all(v[0] != 0 for v in expected_positions.values()),
              "test setup: a position nets to zero; choose other quantities")
+
+    overrides_path = os.path.join(work, "settlement-overrides.csv")
+    with open(overrides_path, "w") as f:
+        f.write(OVERRIDES_HEADER + "\n")
+        for contract, price in sorted(OVERRIDES.items()):
+            f.write(",".join([BUSINESS_DATE, contract, "DAILY", price,
+                              "no window trade or quote (e2e test)", "ops-e2e"]) + "\n")
+    p = h.run([args.binary, "load", "--brokers", bs, "--topic", "settlement-overrides", "--file",
+               overrides_path, "--refdata", args.refdata])
+    h.expect(p.returncode == 0, "test setup: load of settlement overrides failed: " + h.describe(p))
+    h.expect(sorted({r.canonical for r in applied}) == sorted(OVERRIDES),
+             "test setup: the overrides must cover exactly the contracts traded validly")
 
     run = h.run([args.binary, "run", "--date", BUSINESS_DATE, "--brokers", bs,
                  "--state", os.path.join(work, "state"), "--refdata", args.refdata],

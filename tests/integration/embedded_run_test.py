@@ -1,15 +1,24 @@
 #!/usr/bin/python3
 """End-to-end: `eodclear run --embedded`, the one-command run on an in-process broker.
 
-- On a small input folder (trades.csv and quotes.csv, all valid) the run exits 0 and writes
-  positions.jsonl, dead-letters.jsonl and eod-runs.jsonl; the positions equal those computed here
-  from the CSV; eod-runs.jsonl holds one SUCCEEDED record whose run_id every position carries;
-  there are no dead letters.
+- On a small input folder (trades.csv, quotes.csv and settlement_overrides.csv, all valid) the run
+  exits 0 and writes positions.jsonl, dead-letters.jsonl, eod-runs.jsonl, settlement-prices.jsonl,
+  variation-margin.jsonl and final-settlements.jsonl; the positions equal those computed here from
+  the CSV; eod-runs.jsonl holds one SUCCEEDED record whose run_id every position carries and whose
+  topic summaries count each file's records; there are no dead letters.
+- Every contract traded settles by a rule worked out by hand here: CNHU23 on its one trade in the
+  window (tier 1), ESU23 and MEU23 on the closing quotes (tier 2; ESU23's midpoint is a half tick,
+  rounded up on a first day), MESU23 at its parent ESU23's price, MEEM23 (no trade in its window,
+  no quote) on the operator's DAILY override from settlement_overrides.csv. The variation margin
+  of every account equals multiplier x sum of (settlement - trade price) x signed quantity
+  (everyone's first day: no start-of-day positions), and no contract expires on the date, so
+  final-settlements.jsonl is empty.
 - `--metrics-listen` on a port that is taken exits 2 with a message naming --metrics-listen,
   before any output is written.
 """
 
 import collections
+import decimal
 import json
 import os
 import sys
@@ -26,28 +35,61 @@ checks = h.Checks()
 
 # (trade_id, exec_time, contract as written, canonical contract, price, quantity,
 #  buyer firm, buyer account, seller firm, seller account); every price on its product's tick.
+# No contract here terminates on the business date: the June equity index contracts (ESM23 ...)
+# stop trading at 08:30 CT on 2023-06-16, so these trades use the September ones; MEEM23 trades
+# until 2023-06-30. America/Chicago is UTC-5 on the date.
 Trade = collections.namedtuple(
     "Trade", "trade_id exec_time contract canonical price quantity "
     "buyer_firm buyer_account seller_firm seller_account")
 TRADES = [Trade(*t) for t in [
-    ("E-1", "2023-06-16T08:30:00-05:00", "ESM23", "ESM23", "4400.25", 10, "FA", "ACC-1", "FB", "ACC-2"),
-    ("E-2", "2023-06-16T09:15:30-05:00", "ESM23", "ESM23", "4400.50", 4, "FB", "ACC-2", "FA", "ACC-1"),
-    ("E-3", "2023-06-16T14:00:00Z", "EMDM23", "MEM23", "2500.10", 2, "FA", "ACC-3", "FC", "ACC-9"),
-    ("E-4", "2023-06-16T10:01:02-05:00", "MESM23", "MESM23", "4400.75", 7, "FC", "ACC-9", "FA", "ACC-1"),
+    ("E-1", "2023-06-16T08:30:00-05:00", "ESU23", "ESU23", "4400.25", 10, "FA", "ACC-1", "FB", "ACC-2"),
+    ("E-2", "2023-06-16T09:15:30-05:00", "ESU23", "ESU23", "4400.50", 4, "FB", "ACC-2", "FA", "ACC-1"),
+    ("E-3", "2023-06-16T14:00:00Z", "EMDU23", "MEU23", "2500.10", 2, "FA", "ACC-3", "FC", "ACC-9"),
+    ("E-4", "2023-06-16T10:01:02-05:00", "MESU23", "MESU23", "4400.75", 7, "FC", "ACC-9", "FA", "ACC-1"),
     ("E-5", "2023-06-16T16:00:00+01:00", "MEEM23", "MEEM23", "1650.50", 3, "FB", "ACC-2", "FC", "ACC-9"),
-    ("E-6", "2023-06-16T11:11:11-05:00", "LIYM23", "LIYM23", "98.346", 1, "FA", "ACC-1", "FC", "ACC-9"),
-    ("E-7", "2023-06-16T13:59:00-05:00", "ESM23", "ESM23", "4399.00", 5, "FC", "ACC-9", "FB", "ACC-2"),
-    ("E-8", "2023-06-16T14:30:00-05:00", "EMDM23", "MEM23", "2501.00", 1, "CLR01", "CLR01-H1", "FB", "ACC-2"),
+    # In CNH's settlement window 13:59:30-14:00:00 CT.
+    ("E-6", "2023-06-16T13:59:45-05:00", "CNHU23", "CNHU23", "7.1523", 1, "FA", "ACC-1", "FC", "ACC-9"),
+    ("E-7", "2023-06-16T13:59:00-05:00", "ESU23", "ESU23", "4399.00", 5, "FC", "ACC-9", "FB", "ACC-2"),
+    ("E-8", "2023-06-16T14:30:00-05:00", "EMDU23", "MEU23", "2501.00", 1, "CLR01", "CLR01-H1", "FB", "ACC-2"),
 ]]
 TRADE_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,"
                 "buyer_firm,buyer_account,seller_firm,seller_account")
+# The quotes at the end of the 14:59:30-15:00:00 CT window (both at or before its end, so both are
+# the snapshot); MESU23's is one-sided and unused (a micro settles at its parent's price).
 QUOTES_CSV = """\
 contract,time,bid,bid_size,ask,ask_size
-ESM23,2023-06-16T14:59:59-05:00,4400.25,12,4400.50,7
-EMDM23,2023-06-16T15:00:00-05:00,2500.90,3,2501.10,2
-MESM23,2023-06-16T15:00:00-05:00,4400.50,40,,0
+ESU23,2023-06-16T14:59:59-05:00,4400.25,12,4400.50,7
+EMDU23,2023-06-16T15:00:00-05:00,2500.90,3,2501.10,2
+MESU23,2023-06-16T15:00:00-05:00,4400.50,40,,0
 """
 QUOTE_ROWS = 3
+# MEEM23 has no trade in its window (14:59:00-15:00:00 CT) and no quote, and no prior settlement
+# (its first day): only an operator override can settle it.
+OVERRIDES_CSV = """\
+business_date,contract,kind,price,reason,entered_by
+2023-06-16,MEEM23,DAILY,1651.00,no trade or quote in the window,ops-e2e
+"""
+
+# The settlement of each contract, worked by hand (tiers of stages/settlement/settlement_price.h):
+#   CNHU23  tier 1: VWAP of its one window trade E-6, 7.1523; no quote to clamp it.
+#   ESU23   tier 2: no trade in the window (E-7 is at 13:59:00); midpoint of 4400.25/4400.50 =
+#           4400.375, exactly between two 0.25 ticks; no prior (first day), so rounded up: 4400.50.
+#   MEU23   tier 2: no trade in the window (E-3 09:00 CT, E-8 14:30 CT); midpoint of
+#           2500.90/2501.10 = 2501.00, on the 0.10 tick.
+#   MESU23  parent: ESU23's 4400.50.
+#   MEEM23  override: 1651.00.
+SETTLEMENTS = {
+    "CNHU23": ("7.1523", "vwap"),
+    "ESU23": ("4400.50", "bid_ask"),
+    "MEU23": ("2501.00", "bid_ask"),
+    "MESU23": ("4400.50", "parent"),
+    "MEEM23": ("1651.00", "override"),
+}
+# Product terms the variation margin rests on (tests/testdata/e2e/refdata/products.csv).
+MULTIPLIER_CURRENCY = {"ESU23": ("50", "USD"), "MESU23": ("5", "USD"), "MEU23": ("100", "USD"),
+                       "MEEM23": ("0.1", "EUR"), "CNHU23": ("100000", "CNH")}
+OUTPUT_FILES = ("positions", "dead-letters", "eod-runs", "settlement-prices", "variation-margin",
+                "final-settlements")
 
 
 def expected_positions():
@@ -73,6 +115,8 @@ def write_input(folder):
                               t.seller_account]) + "\n")
     with open(os.path.join(folder, "quotes.csv"), "w") as f:
         f.write(QUOTES_CSV)
+    with open(os.path.join(folder, "settlement_overrides.csv"), "w") as f:
+        f.write(OVERRIDES_CSV)
 
 
 def read_jsonl(path):
@@ -111,7 +155,7 @@ def outputs():
     p, out = embedded_run()
     h.expect(p.returncode == 0, "expected exit 0: " + h.describe(p))
     files = {}
-    for name in ("positions", "dead-letters", "eod-runs"):
+    for name in OUTPUT_FILES:
         path = os.path.join(out, name + ".jsonl")
         h.expect(os.path.isfile(path), "%s was not written; %s" % (path, h.describe(p)))
         files[name] = read_jsonl(path)
@@ -119,7 +163,7 @@ def outputs():
 
 
 @checks.add
-def embedded_run_exits_0_and_writes_three_jsonl_files():
+def embedded_run_exits_0_and_writes_six_jsonl_files():
     files = outputs()
     h.expect(files["dead-letters"] == [],
              "dead-letters.jsonl is not empty: %s" % files["dead-letters"])
@@ -127,7 +171,8 @@ def embedded_run_exits_0_and_writes_three_jsonl_files():
 
 @checks.add
 def eod_runs_jsonl_has_one_succeeded_record():
-    runs = outputs()["eod-runs"]
+    files = outputs()
+    runs = files["eod-runs"]
     h.expect(len(runs) == 1, "eod-runs.jsonl has %d records, expected 1: %s" % (len(runs), runs))
     run = runs[0]
     problems = []
@@ -142,10 +187,19 @@ def eod_runs_jsonl_has_one_succeeded_record():
                         (run.get("messages_consumed"), len(TRADES), QUOTE_ROWS))
     if run.get("messages_rejected") != 0:
         problems.append("messages_rejected %r, expected 0" % run.get("messages_rejected"))
-    summary = {t.get("topic"): t.get("records") for t in run.get("topics", [])}
-    if summary.get("positions") != len(outputs()["positions"]):
-        problems.append("topic summary says %r positions, positions.jsonl has %d" %
-                        (summary.get("positions"), len(outputs()["positions"])))
+    # One summary per output topic (the run marker itself has none), each counting its file.
+    summary = {}
+    for t in run.get("topics", []):
+        if t.get("topic") in summary:
+            problems.append("two topic summaries of %s" % t.get("topic"))
+        summary[t.get("topic")] = t.get("records", 0)
+    topics = sorted(name for name in OUTPUT_FILES if name != "eod-runs")
+    if sorted(summary) != topics:
+        problems.append("topic summaries of %s, expected %s" % (sorted(summary), topics))
+    for topic in topics:
+        if topic in summary and summary[topic] != len(files[topic]):
+            problems.append("topic summary says %r %s records, %s.jsonl has %d" %
+                            (summary[topic], topic, topic, len(files[topic])))
     h.expect(not problems, "eod-runs record %s:\n  %s" % (run, "\n  ".join(problems)))
 
 
@@ -193,6 +247,91 @@ def positions_jsonl_matches_positions_computed_by_hand():
             problems.append("%s/%s %s: (net, bought, sold) is %s, expected %s" %
                             (k + (got.get(k), want.get(k))))
     h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+def expected_variation_margin():
+    """{(firm, account, contract): amount} from TRADES and SETTLEMENTS: multiplier x sum of
+    (settlement - price) x quantity, quantity signed + for the buyer and - for the seller (no
+    position is open at the start of the day). Every amount here is a whole cent, so nothing is
+    rounded and no rounding-account row is expected."""
+    vm = collections.defaultdict(decimal.Decimal)
+    for t in TRADES:
+        settle = decimal.Decimal(SETTLEMENTS[t.canonical][0])
+        multiplier = decimal.Decimal(MULTIPLIER_CURRENCY[t.canonical][0])
+        change = multiplier * (settle - decimal.Decimal(t.price)) * t.quantity
+        vm[(t.buyer_firm, t.buyer_account, t.canonical)] += change
+        vm[(t.seller_firm, t.seller_account, t.canonical)] -= change
+    return dict(vm)
+
+
+def of_the_run(files, topic):
+    """The records of `topic` carrying the date's run id (every record, checked below)."""
+    run_id = files["eod-runs"][0].get("run_id") if len(files["eod-runs"]) == 1 else None
+    h.expect(run_id, "no single eod-runs record to take the run id from")
+    records = files[topic]
+    wrong = [r for r in records
+             if r.get("run_id") != run_id or r.get("business_date") != BUSINESS_DATE]
+    h.expect(not wrong, "%s records of another run or date (run %s): %s" %
+             (topic, run_id, wrong[:3]))
+    return records
+
+
+@checks.add
+def settlement_prices_jsonl_has_each_contract_settled_as_worked_by_hand():
+    records = of_the_run(outputs(), "settlement-prices")
+    got = collections.defaultdict(list)
+    for r in records:
+        got[r.get("contract")].append(
+            (decimal.Decimal(r.get("price", "0")), r.get("tier"), bool(r.get("stale"))))
+    want = {c: [(decimal.Decimal(price), tier, False)] for c, (price, tier) in SETTLEMENTS.items()}
+    problems = []
+    for c in sorted(set(got) | set(want)):
+        if got.get(c) != want.get(c):
+            problems.append("%s: (price, tier, stale) records %s, expected %s" %
+                            (c, got.get(c), want.get(c)))
+    h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+@checks.add
+def variation_margin_jsonl_matches_amounts_computed_by_hand():
+    records = of_the_run(outputs(), "variation-margin")
+    accounts, totals, problems = {}, {}, []
+    for r in records:
+        kind = r.get("kind")
+        if kind == "ACCOUNT":
+            k = (r.get("firm"), r.get("account"), r.get("contract"))
+            if k in accounts:
+                problems.append("two ACCOUNT records for %s" % (k,))
+            accounts[k] = decimal.Decimal(r.get("amount", "0"))
+            currency = MULTIPLIER_CURRENCY.get(r.get("contract"), ("", ""))[1]
+            if r.get("currency") != currency:
+                problems.append("%s: currency %r, expected %r" % (k, r.get("currency"), currency))
+        elif kind == "FIRM_TOTAL":
+            k = (r.get("firm"), r.get("currency"))
+            if k in totals:
+                problems.append("two FIRM_TOTAL records for %s" % (k,))
+            totals[k] = decimal.Decimal(r.get("amount", "0"))
+        else:
+            problems.append("unexpected %s record (no rounding residual arises here): %s" %
+                            (kind, r))
+    want = expected_variation_margin()
+    for k in sorted(set(accounts) | set(want)):
+        if accounts.get(k) != want.get(k):
+            problems.append("%s/%s %s: VM %s, expected %s" % (k + (accounts.get(k), want.get(k))))
+    want_totals = collections.defaultdict(decimal.Decimal)
+    for (firm, _, contract), amount in want.items():
+        want_totals[(firm, MULTIPLIER_CURRENCY[contract][1])] += amount
+    if totals != dict(want_totals):
+        problems.append("FIRM_TOTAL per (firm, currency) %s, expected %s" %
+                        (sorted(totals.items()), sorted(want_totals.items())))
+    h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+@checks.add
+def final_settlements_jsonl_is_empty_as_nothing_expires():
+    files = outputs()
+    h.expect(files["final-settlements"] == [],
+             "final-settlements.jsonl is not empty: %s" % files["final-settlements"])
 
 
 @checks.add

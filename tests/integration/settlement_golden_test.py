@@ -481,9 +481,9 @@ A_SETTLEMENTS = {
     # 1900.00 >= 1850.10 -> toward the prior: 1850.10 (half-even and half-down give 1850.00).
     "RTYU23": dict(price="1850.10", tier="bid_ask", stale=False, prior_price="1900.00",
                    bid="1850.00", ask="1850.10"),
-    # ESZ23: the DAILY override for D wins over its window trade (4450.00).
-    "ESZ23": dict(price="4455.50", tier="override", stale=False,
-                  override_reason="operator override"),
+    # ESZ23: the DAILY override for D wins over its window trade (4450.00). override_reason
+    # ("the override's reason and author", settlement.proto) is checked in scenario_a.
+    "ESZ23": dict(price="4455.50", tier="override", stale=False),
 }
 A_VM_CONTRACTS = {  # contract -> (currency, settlement price, prior price)
     "ESU23": ("USD", "4410.50", ""), "MESU23": ("USD", "4410.50", ""),
@@ -572,6 +572,13 @@ def scenario_a(env, checks, s):
     checks.require(done.returncode == 0, f"{label}: run exits 0", done.describe())
     check_run_record(checks, label, out, "SUCCEEDED", 0)
     check_settlements(checks, label, out.of_run("settlement-prices"), A_SETTLEMENTS)
+    # settlement.proto: override_reason is "the override's reason and author" (no format given):
+    # both the override row's reason and its entered_by must be there.
+    esz = [r for r in out.of_run("settlement-prices") if r.get("contract") == "ESZ23"]
+    reason = esz[0].get("override_reason", "") if esz else ""
+    checks.check("operator override" in reason and "golden-test" in reason,
+                 f"{label}: ESZ23 override_reason names the reason and the author",
+                 f"override_reason: {reason!r}")
     check_vm(checks, label, out.of_run("variation-margin"), A_VM_CONTRACTS, A_VM_ROWS, A_TOTALS)
     check_positions(checks, label, out.of_run("positions"), A_POSITIONS)
     check_finals(checks, label, out.of_run("final-settlements"), {})

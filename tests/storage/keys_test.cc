@@ -234,7 +234,33 @@ TEST(KeysTest, OffsetValueLayout) {
 
 TEST(KeysTest, FormatVersionConstants) {
   EXPECT_EQ(kFormatVersionKey, "format_version");
-  EXPECT_EQ(kFormatVersion, "1");
+  EXPECT_EQ(kFormatVersion, "2");
+}
+
+TEST(KeysTest, SettlementKeyRoundTripsAndSortsByContractThenDate) {
+  Date d1 = *Date::Parse("2023-06-15"), d2 = *Date::Parse("2023-06-16");
+  auto parts = ParseSettlementKey(SettlementKey("ESU23", d2));
+  ASSERT_TRUE(parts.has_value());
+  EXPECT_EQ(parts->contract, "ESU23");
+  EXPECT_EQ(parts->date, d2);
+  // A contract's settlements are adjacent and in date order; "ES" sorts before "ESU23".
+  EXPECT_LT(SettlementKey("ESU23", d1), SettlementKey("ESU23", d2));
+  EXPECT_LT(SettlementKey("ESU23", d2), SettlementKey("ESZ23", d1));
+  EXPECT_TRUE(SettlementKey("ESU23", d1).starts_with(SettlementPrefix("ESU23")));
+  EXPECT_FALSE(SettlementKey("ESU230", d1).starts_with(SettlementPrefix("ESU23")));
+  EXPECT_FALSE(ParseSettlementKey("ESU23").has_value());
+}
+
+TEST(KeysTest, OutboxKeyKeepsAnyRecordKeyAndGroupsByDateAndTopic) {
+  Date d = *Date::Parse("2023-06-16");
+  std::string record_key = std::string("2023-06-16|F|A\0x|ESU23", 23);
+  auto parts = ParseOutboxKey(OutboxKey(d, "variation-margin", record_key));
+  ASSERT_TRUE(parts.has_value());
+  EXPECT_EQ(parts->date, d);
+  EXPECT_EQ(parts->topic, "variation-margin");
+  EXPECT_EQ(parts->record_key, record_key);
+  EXPECT_TRUE(OutboxKey(d, "settlement-prices", "k").starts_with(OutboxPrefix(d)));
+  EXPECT_FALSE(OutboxKey(d.AddDays(1), "settlement-prices", "k").starts_with(OutboxPrefix(d)));
 }
 
 // ---------------------------------------------------------------------------------------------
