@@ -19,6 +19,7 @@ python3-kafka:
 """
 
 import collections
+import decimal
 import os
 import sys
 import tempfile
@@ -306,14 +307,39 @@ def positions_exclude_every_rejected_trade():
 
 
 @checks.add
-def eod_run_topic_summaries_match_published_records():
+def settlement_prices_are_the_operator_overrides():
     s = scenario()
-    from clearing.v1 import dead_letter_pb2, position_pb2
+    from clearing.v1 import settlement_pb2
     run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
     h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
-    types = {"positions": position_pb2.Position, "dead-letters": dead_letter_pb2.DeadLetter}
+    got = collections.defaultdict(list)
+    for r in h.read_topic(s["bootstrap"], "settlement-prices"):
+        sp = settlement_pb2.SettlementPrice.FromString(r.value)
+        if sp.run_id == run.run_id:
+            got[sp.contract].append((decimal.Decimal(sp.price), sp.tier, sp.business_date,
+                                     r.key.decode()))
+    want = {c: [(decimal.Decimal(price), "override", BUSINESS_DATE, "%s|%s" % (BUSINESS_DATE, c))]
+            for c, price in OVERRIDES.items()}
+    problems = ["%s: (price, tier, business_date, key) %s, expected %s" % (c, got.get(c), want.get(c))
+                for c in sorted(set(got) | set(want)) if got.get(c) != want.get(c)]
+    h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+@checks.add
+def eod_run_topic_summaries_match_published_records():
+    s = scenario()
+    from clearing.v1 import dead_letter_pb2, position_pb2, settlement_pb2
+    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
+    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    types = {"positions": position_pb2.Position, "dead-letters": dead_letter_pb2.DeadLetter,
+             "settlement-prices": settlement_pb2.SettlementPrice,
+             "variation-margin": settlement_pb2.VariationMargin,
+             "final-settlements": settlement_pb2.FinalSettlement}
     summaries = {t.topic: t for t in run.topics}
     problems = []
+    if sorted(summaries) != sorted(types) or len(run.topics) != len(types):
+        problems.append("eod-runs summarises topics %s, expected one summary each of %s" %
+                        ([t.topic for t in run.topics], sorted(types)))
     for topic, cls in types.items():
         values = [r.value for r in h.read_topic(s["bootstrap"], topic)
                   if cls.FromString(r.value).run_id == run.run_id]
@@ -327,6 +353,17 @@ def eod_run_topic_summaries_match_published_records():
         if t.checksum != h.record_checksum(values):
             problems.append("%s: summary checksum %s, computed %s" %
                             (topic, t.checksum, h.record_checksum(values)))
+    # Non-empty where the scenario makes records: a settlement per contract and a variation-margin
+    # record per position (no contract expires on the date, so final-settlements stays empty).
+    counts = {t: summaries[t].records for t in ("settlement-prices", "final-settlements")
+              if t in summaries}
+    if counts != {"settlement-prices": len(OVERRIDES), "final-settlements": 0}:
+        problems.append("records (settlement-prices, final-settlements) %s, expected %d and 0" %
+                        (counts, len(OVERRIDES)))
+    if "variation-margin" in summaries and \
+            summaries["variation-margin"].records < len(s["expected_positions"]):
+        problems.append("variation-margin: %d records, fewer than the %d positions" %
+                        (summaries["variation-margin"].records, len(s["expected_positions"])))
     h.expect(not problems, "\n  " + "\n  ".join(problems))
 
 

@@ -80,6 +80,10 @@ class Schemas:
     Position: type
     DeadLetter: type
     EodRun: type
+    # clearing.v1 settlement outputs (schemas/clearing/v1/settlement.proto).
+    SettlementPrice: Optional[type] = None
+    VariationMargin: Optional[type] = None
+    FinalSettlement: Optional[type] = None
 
 
 @dataclasses.dataclass
@@ -100,8 +104,12 @@ def load_schemas(python_schemas: str) -> Schemas:
     position = importlib.import_module("clearing.v1.position_pb2")
     dead_letter = importlib.import_module("clearing.v1.dead_letter_pb2")
     eod_run = importlib.import_module("clearing.v1.eod_run_pb2")
+    settlement = importlib.import_module("clearing.v1.settlement_pb2")
     return Schemas(Trade=trade.Trade, Position=position.Position,
-                   DeadLetter=dead_letter.DeadLetter, EodRun=eod_run.EodRun)
+                   DeadLetter=dead_letter.DeadLetter, EodRun=eod_run.EodRun,
+                   SettlementPrice=settlement.SettlementPrice,
+                   VariationMargin=settlement.VariationMargin,
+                   FinalSettlement=settlement.FinalSettlement)
 
 
 def parse_env(description: Optional[str] = None, argv: Optional[list] = None) -> Env:
@@ -580,6 +588,9 @@ class PublishedRun:
     other_positions: int  # positions records of the date from other run ids (failed attempts)
     other_dead_letters: int
     topics: dict  # topic name -> TopicContents as read
+    # Further output topics read on request (read_published_run's `extra_topics`): topic name ->
+    # [(Record, message)] of the date carrying the run id of runs[-1].
+    extra: dict = dataclasses.field(default_factory=dict)
 
     @property
     def run(self):
@@ -587,12 +598,22 @@ class PublishedRun:
         return self.runs[-1] if self.runs else None
 
 
+def settlement_topics(pb: Schemas) -> dict:
+    """The settlement stage's output topics -> their message classes, for `extra_topics`."""
+    return {"settlement-prices": pb.SettlementPrice, "variation-margin": pb.VariationMargin,
+            "final-settlements": pb.FinalSettlement}
+
+
 def read_published_run(reader: TopicReader, pb: Schemas, date: str,
                        positions_topic: str = "positions",
                        dead_letters_topic: str = "dead-letters",
-                       eod_runs_topic: str = "eod-runs") -> PublishedRun:
-    """Reads the three output topics and selects the date's run marker and its records."""
-    topics = {t: reader.read(t) for t in (eod_runs_topic, positions_topic, dead_letters_topic)}
+                       eod_runs_topic: str = "eod-runs",
+                       extra_topics: Optional[dict] = None) -> PublishedRun:
+    """Reads the three output topics and selects the date's run marker and its records; also
+    reads each topic of `extra_topics` (topic -> message class with business_date and run_id
+    fields, e.g. `settlement_topics(pb)`) into `PublishedRun.extra`, selected the same way."""
+    topics = {t: reader.read(t) for t in (eod_runs_topic, positions_topic, dead_letters_topic,
+                                          *(extra_topics or {}))}
     run_records = [r for r in topics[eod_runs_topic].records if r.key == date.encode()]
     runs = [decode(pb.EodRun, r) for r in run_records]
     run_id = runs[-1].run_id if runs else None
@@ -614,22 +635,31 @@ def read_published_run(reader: TopicReader, pb: Schemas, date: str,
             dead_letters.append((r, d))
         else:
             other_dead_letters += 1
+    extra = {}
+    for topic, message_class in (extra_topics or {}).items():
+        extra[topic] = []
+        for r in topics[topic].records:
+            m = decode(message_class, r)
+            if m.business_date == date and m.run_id == run_id:
+                extra[topic].append((r, m))
     return PublishedRun(date, runs, run_records, positions, dead_letters, other_positions,
-                        other_dead_letters, topics)
+                        other_dead_letters, topics, extra=extra)
 
 
 def check_run_summaries(checks: Checks, published: PublishedRun,
                         positions_topic: str = "positions",
                         dead_letters_topic: str = "dead-letters") -> None:
-    """Checks the date's EodRun against its records: for each output topic, `records` equals the
-    number of records carrying the run id and `checksum` equals their checksum; and no output
-    record carrying the run id appears twice (same key)."""
+    """Checks the date's EodRun against its records: for each output topic (positions, dead
+    letters, and the topics read into `published.extra`), `records` equals the number of records
+    carrying the run id and `checksum` equals their checksum; and no output record carrying the
+    run id appears twice (same key)."""
     run = published.run
     if not checks.check(run is not None, f"{published.date}: an eod-runs record exists"):
         return
     summaries = {t.topic: t for t in run.topics}
     for topic, rows in ((positions_topic, published.positions),
-                        (dead_letters_topic, published.dead_letters)):
+                        (dead_letters_topic, published.dead_letters),
+                        *published.extra.items()):
         s = summaries.get(topic)
         if not checks.check(s is not None, f"{published.date}: eod-runs names topic {topic}",
                             f"topics in the record: {sorted(summaries)}"):
@@ -642,6 +672,17 @@ def check_run_summaries(checks: Checks, published: PublishedRun,
         dupes = [k for k, n in collections.Counter(r.key for r, _ in rows).items() if n > 1]
         checks.check(not dupes, f"{published.date}: no {topic} record of the run appears twice",
                      f"{len(dupes)} keys appear more than once, e.g. {dupes[:3]}")
+
+
+def check_summary_topics(checks: Checks, published: PublishedRun, expected: Iterable) -> None:
+    """The date's EodRun has exactly one topic summary for each topic of `expected`, and no
+    other."""
+    run = published.run
+    if run is None:
+        return
+    names = [t.topic for t in run.topics]
+    checks.equal(sorted(names), sorted(expected),
+                 f"{published.date}: eod-runs summarises exactly the output topics, once each")
 
 
 def check_position_keys(checks: Checks, published: PublishedRun) -> None:
