@@ -656,8 +656,24 @@ Status SettlementRun::SettleFinal() {
       }
       f.set_status(FinalSettlement::AWAITING);
       f.set_awaiting_deadline(deadline.ToString());
-      // On the last trade date the daily settlement marks the day's trades; later, nothing moves.
-      if (date_ != e.last_trade_date) w.mark.reset();
+      // On the last trade date the daily settlement marks the day's trades. Later, until the final
+      // price comes, the contract's last settlement is carried (stale): its positions are marked
+      // at zero variation margin and reported every day.
+      if (date_ != e.last_trade_date) {
+        if (!w.prior) {
+          return Status::Internal(w.contract + " awaits its final settlement without a settlement");
+        }
+        SettlementDecision carried;
+        carried.price = *w.prior;
+        carried.tier = SettlementTier::kCarried;
+        carried.stale = true;
+        carried.prior = w.prior;
+        carried.explanation = "awaiting final settlement (trading terminated " +
+                              e.trading_terminates.ToString() + "): the " + w.prior_source +
+                              " is carried, stale";
+        w.daily = carried;
+        w.mark = *w.prior;
+      }
     }
     if (w.needed()) w.final_record = std::move(f);
   }

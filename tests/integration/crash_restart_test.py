@@ -3,10 +3,12 @@
 exactly once, and exactly the positions the trades make.
 
 Scenario (the issue's must-show):
-1. 100,000 random valid trades of one business date (15 contracts of the fixture's ten products,
-   one written with the alias EMD; prices on the product's tick; 200 accounts in 10 firms plus a
-   few dedicated accounts whose round trips net to zero; unique trade ids), loaded from a CSV onto
-   a development broker with 8 partitions per topic, so no partition nears the 5 MiB it keeps.
+1. 100,000 random valid trades of one business date (15 contracts of nine of the fixture's ten
+   products, one written with the alias EMD, none trading or expiring on its last day; prices on
+   the product's tick; 200 accounts in 10 firms plus a few dedicated accounts whose round trips net
+   to zero; one trade inside the settlement window of each contract settled by its own trades, so
+   each settles on its window's VWAP; unique trade ids), loaded from a CSV onto a development
+   broker with 8 partitions per topic, so no partition nears the 5 MiB it keeps.
 2. `eodclear run` with --batch-size 2000 --progress-every 2000, killed with SIGKILL four times
    during ingest (each time after a random number of `ingest: N/M` progress lines, before the last
    one), then once during publish (a random 0..1.5 s after `publish: producing` appears, before
@@ -14,18 +16,29 @@ Scenario (the issue's must-show):
 3. Checked with python3-kafka, independently of eodclear's own code: exactly one `eod-runs` record
    for the date; the `positions` records carrying its run id are exactly the positions computed
    from the CSV here (net, bought, sold per firm/account/contract; zero-net positions absent), each
-   once; record counts and checksums equal the eod-runs record's; messages_consumed == 100000 and
-   messages_rejected == 0 (nothing counted twice).
+   once; the `settlement-prices` of the run are each contract's window VWAP computed from the CSV
+   (with the number and volume of the window's trades; micros at their parent's price) and the
+   `variation-margin` records are multiplier x sum of (settlement - price) x signed quantity per
+   account and contract, so no trade print or trade value was applied twice either; nothing is
+   final-settled; record counts and checksums of every output topic equal the eod-runs record's;
+   messages_consumed == 100000 and messages_rejected == 0 (nothing counted twice).
 
 Set EODCLEAR_E2E_SEED to replay one random scenario (the seed is printed), EODCLEAR_E2E_KEEP=1 to
 keep the temporary folder.
 """
 
+import collections
+import csv
+import dataclasses
+import datetime
+import decimal
+import fractions
 import os
 import random
 import re
 import sys
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -37,11 +50,16 @@ BATCH = 2000
 INGEST_KILLS = 4
 ROUND_TRIPS = 20  # pairs of trades that leave both accounts flat
 
-# Two contracts per partition of `trades` under librdkafka's default partitioner (CRC-32 of the
-# key, the canonical contract, modulo 8), so each partition holds about 13,000 trades (~1.7 MB).
-# Every product of the fixture is here; "EMDM23" is the alias spelling of MEM23.
-CONTRACTS = ["MESM23", "LIYM23", "ESZ23", "CNHZ23", "MNHZ23", "YMM23", "MEEU23", "ESM23",
-             "ESU23", "RTYZ23", "LIYZ23", "NQM23", "EMDM23", "CNHM23", "MNHU23"]
+# At most two contracts per partition of `trades` under librdkafka's default partitioner (CRC-32
+# of the key, the canonical contract, modulo 8): partition 0 MESU23 RTYU23, 1 ESZ23, 2 CNHZ23
+# MNHZ23, 3 YMU23 MEEU23, 4 ESU23 ESH24, 5 RTYZ23 MESZ23, 6 NQU23 MEU23, 7 CNHM23 MNHU23; so each
+# partition holds at most about 13,500 trades (~1.8 MB). "EMDU23" is the alias spelling of MEU23.
+# Every product of the fixture is here but LIY: a 10-Year Eris contract listed in 2023 matures in
+# 2033, outside the fixture calendars' coverage (to 2030), so its trades are rejected as
+# UNKNOWN_CONTRACT. No contract expires on DATE (the June equity index contracts do: their trades
+# after 08:30 CT would be rejected and their positions closed); each MES month has its ES parent.
+CONTRACTS = ["MESU23", "RTYU23", "ESZ23", "CNHZ23", "MNHZ23", "YMU23", "MEEU23", "ESU23",
+             "ESH24", "RTYZ23", "MESZ23", "NQU23", "EMDU23", "CNHM23", "MNHU23"]
 
 # Progress lines come after each state write; a write covers at most one poll of the consumer
 # (about 10,000 messages), so a run with M messages to read prints about M / 10,000 lines or more.
@@ -54,10 +72,57 @@ SUMMARY = re.compile(r"^eodclear run: (\S+) (already published|published) by run
                      r"(\d+) messages consumed, (\d+) to dead letters$", re.M)
 
 
-def make_trades(rng: random.Random, products: dict) -> list:
+@dataclasses.dataclass(frozen=True)
+class Terms:
+    """The columns of products.csv the settlement checks rest on (read here, not by eodclear)."""
+
+    currency: str
+    multiplier: decimal.Decimal
+    tick: decimal.Decimal
+    settlement_tick: decimal.Decimal
+    method: str  # vwap, parent, curve
+    window: tuple  # ("HH:MM:SS", "HH:MM:SS") or () for parent-settled products
+    zone: str
+    parent: str
+
+
+def load_terms(refdata: str) -> dict:
+    """product code -> Terms, from products.csv."""
+    with open(os.path.join(refdata, "products.csv"), newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {r["code"]: Terms(r["currency"], decimal.Decimal(r["multiplier"]),
+                                 decimal.Decimal(r["tick"]), decimal.Decimal(r["settlement_tick"]),
+                                 r["settlement_method"],
+                                 tuple(r["settlement_window"].split("-"))
+                                 if r["settlement_window"] else (),
+                                 r["settlement_time_zone"], r["parent"])
+                for r in rows}
+
+
+def window_on(terms: Terms, date: str) -> tuple:
+    """The settlement window of `date` as two aware datetimes (both ends inclusive)."""
+    zone = zoneinfo.ZoneInfo(terms.zone)
+    return tuple(datetime.datetime.fromisoformat(f"{date}T{t}").replace(tzinfo=zone)
+                 for t in terms.window)
+
+
+def make_trades(rng: random.Random, products: dict, terms: dict) -> list:
     parties = harness.accounts(firms=10, per_firm=20)
-    rows = harness.random_trades(rng, TRADES - 2 * ROUND_TRIPS, DATE, CONTRACTS, products,
-                                 parties, id_prefix="CR-")
+    # One trade 15 s into the window of each contract settled on its own window trades (the
+    # random ones land in a 30 s window only by chance).
+    in_window = []
+    for i, contract in enumerate(CONTRACTS):
+        t = terms[harness.canonical_contract(contract, products)[:-3]]
+        if t.method != "vwap":
+            continue
+        start, _ = window_on(t, DATE)
+        buyer, seller = rng.sample(parties, 2)
+        in_window.append(harness.TradeRow(
+            f"CR-WIN-{i:02d}", DATE, (start + datetime.timedelta(seconds=15)).isoformat(),
+            contract, harness.random_price(rng, products[t_code(contract, products)]),
+            rng.randint(1, 50), buyer[0], buyer[1], seller[0], seller[1]))
+    rows = harness.random_trades(rng, TRADES - 2 * ROUND_TRIPS - len(in_window), DATE, CONTRACTS,
+                                 products, parties, id_prefix="CR-") + in_window
     # Round trips between dedicated accounts: each buys and sells the same quantity, so their
     # positions net to zero and must not be published.
     flat = [(f"F{f:02d}", f"F{f:02d}-FLAT{i}") for f in range(1, 11) for i in (1, 2)]
@@ -73,6 +138,61 @@ def make_trades(rng: random.Random, products: dict) -> list:
                 seller[0], seller[1]))
     rng.shuffle(rows)
     return rows
+
+
+def t_code(contract: str, products: dict) -> str:
+    """The product code of a contract symbol ("EMDU23" -> "ME")."""
+    return harness.canonical_contract(contract, products)[:-3]
+
+
+def expected_settlements(trades: list, products: dict, terms: dict) -> dict:
+    """canonical contract -> (price, tier, window_trades, window_volume), from the trades alone:
+    a contract settled by VWAP settles at sum(price x qty) / sum(qty) of its trades executed in
+    its window (both ends inclusive), rounded to the nearest settlement tick, an exact half up (a
+    first day: no prior settlement); a micro at its parent's price, with its parent's window
+    figures (stages/settlement/settlement_price.h). No quotes are loaded, so nothing is clamped."""
+    sums = collections.defaultdict(lambda: [fractions.Fraction(0), 0, 0])  # notional, qty, n
+    contracts = {harness.canonical_contract(c, products) for c in CONTRACTS}
+    for t in trades:
+        contract = harness.canonical_contract(t.contract, products)
+        pt = terms[contract[:-3]]
+        if pt.method != "vwap":
+            continue
+        start, end = window_on(pt, DATE)
+        if start <= datetime.datetime.fromisoformat(t.exec_time) <= end:
+            s = sums[contract]
+            s[0] += fractions.Fraction(decimal.Decimal(t.price)) * t.quantity
+            s[1] += t.quantity
+            s[2] += 1
+    out = {}
+    for contract in sorted(contracts):
+        pt = terms[contract[:-3]]
+        if pt.method == "vwap" and contract in sums:
+            notional, qty, n = sums[contract]
+            tick = fractions.Fraction(pt.settlement_tick)
+            ticks = (notional / qty / tick + fractions.Fraction(1, 2)).__floor__()
+            out[contract] = (pt.settlement_tick * ticks, "vwap", n, qty)
+    for contract in sorted(contracts):
+        pt = terms[contract[:-3]]
+        if pt.method == "parent":
+            parent = out.get(pt.parent + contract[-3:])
+            if parent is not None:
+                out[contract] = (parent[0], "parent", parent[2], parent[3])
+    return out
+
+
+def expected_variation_margin(trades: list, products: dict, terms: dict,
+                              settlements: dict) -> dict:
+    """(firm, account, contract) -> amount: multiplier x sum of (settlement - price) x quantity,
+    + for the buyer and - for the seller (no position is open at the start of the day)."""
+    vm = collections.defaultdict(decimal.Decimal)
+    for t in trades:
+        contract = harness.canonical_contract(t.contract, products)
+        change = (terms[contract[:-3]].multiplier * t.quantity
+                  * (settlements[contract][0] - decimal.Decimal(t.price)))
+        vm[(t.buyer_firm, t.buyer_account, contract)] += change
+        vm[(t.seller_firm, t.seller_account, contract)] -= change
+    return dict(vm)
 
 
 class IngestKillPlan:
@@ -140,8 +260,22 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
     print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays it)", flush=True)
     rng = random.Random(seed)
     products = harness.load_products(env.refdata)
-    trades = make_trades(rng, products)
+    terms = load_terms(env.refdata)
+    trades = make_trades(rng, products, terms)
     expected = harness.expected_positions(trades, DATE, products)
+    settlements = expected_settlements(trades, products, terms)
+    canonical = {harness.canonical_contract(c, products) for c in CONTRACTS}
+    checks.require(set(settlements) == canonical,
+                   "setup: every contract has a trade in its window (or a parent that has one)",
+                   f"settled {sorted(settlements)}, contracts {sorted(canonical)}")
+    # Whole cents per tick of price: every exact VM amount is already whole, so none is rounded
+    # and no rounding-account row arises (stages/settlement/variation_margin.h).
+    cent = decimal.Decimal("0.01")
+    checks.require(all((terms[c[:-3]].multiplier * terms[c[:-3]].tick) % cent == 0
+                       and (terms[c[:-3]].multiplier * terms[c[:-3]].settlement_tick) % cent == 0
+                       for c in canonical),
+                   "setup: multiplier x tick is a whole cent for every contract")
+    expected_vm = expected_variation_margin(trades, products, terms, settlements)
     flat_keys = {(t.buyer_firm, t.buyer_account, harness.canonical_contract(t.contract, products))
                  for t in trades if "-FLAT" in t.buyer_account}
     checks.require(len({t.trade_id for t in trades}) == TRADES,
@@ -237,7 +371,8 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
                          final.describe())
 
         with harness.TopicReader(bootstrap) as reader:
-            published = harness.read_published_run(reader, env.pb, DATE)
+            published = harness.read_published_run(
+                reader, env.pb, DATE, extra_topics=harness.settlement_topics(env.pb))
 
     # Verification, from what python3-kafka read.
     for topic, contents in published.topics.items():
@@ -257,6 +392,8 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
                  "eod-runs record: messages_consumed counts each trade once")
     checks.equal(run.messages_rejected, 0, "eod-runs record: messages_rejected")
     harness.check_run_summaries(checks, published)
+    harness.check_summary_topics(checks, published,
+                                 ["positions", "dead-letters", *harness.settlement_topics(env.pb)])
     harness.check_position_keys(checks, published)
     checks.equal(len(published.dead_letters), 0, "no dead letters carry the run id")
     actual = harness.positions_by_key(published)
@@ -264,6 +401,41 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
                               "positions of the run == positions computed from the CSV "
                               "(net, bought, sold)")
     checks.equal(sorted(flat_keys & set(actual)), [], "zero-net positions are not published")
+
+    got_settlements = collections.defaultdict(list)
+    for _, sp in published.extra["settlement-prices"]:
+        got_settlements[sp.contract].append((decimal.Decimal(sp.price), sp.tier, sp.window_trades,
+                                             sp.window_volume))
+    checks.equal(dict(got_settlements), {c: [v] for c, v in settlements.items()},
+                 "settlement prices of the run == each window's VWAP computed from the CSV "
+                 "(price, tier, window trades, window volume)")
+    checks.check(not any(sp.stale for _, sp in published.extra["settlement-prices"]),
+                 "no settlement price is stale")
+    vm_kinds = collections.Counter(env.pb.VariationMargin.Kind.Name(vm.kind)
+                                   for _, vm in published.extra["variation-margin"])
+    checks.equal(set(vm_kinds) - {"ACCOUNT", "FIRM_TOTAL"}, set(),
+                 "variation-margin holds ACCOUNT and FIRM_TOTAL records only (no rounding "
+                 "residual)")
+    got_vm = {(vm.firm, vm.account, vm.contract): decimal.Decimal(vm.amount)
+              for _, vm in published.extra["variation-margin"]
+              if env.pb.VariationMargin.Kind.Name(vm.kind) == "ACCOUNT"}
+    checks.equal(vm_kinds["ACCOUNT"], len(got_vm), "one ACCOUNT variation-margin record per "
+                 "account and contract")
+    vm_differ = {k: (got_vm.get(k), expected_vm.get(k)) for k in set(got_vm) | set(expected_vm)
+                 if got_vm.get(k) != expected_vm.get(k)}
+    checks.check(not vm_differ, "variation margin per account and contract (zero-net positions "
+                 "too) == multiplier x sum of (settlement - price) x signed quantity from the CSV",
+                 f"{len(vm_differ)} of {len(expected_vm)} differ, e.g. (actual, expected): "
+                 f"{sorted(vm_differ.items())[:3]}")
+    want_totals = collections.defaultdict(decimal.Decimal)
+    for (firm, _, contract), amount in expected_vm.items():
+        want_totals[(firm, terms[contract[:-3]].currency)] += amount
+    got_totals = {(vm.firm, vm.currency): decimal.Decimal(vm.amount)
+                  for _, vm in published.extra["variation-margin"]
+                  if env.pb.VariationMargin.Kind.Name(vm.kind) == "FIRM_TOTAL"}
+    checks.equal(got_totals, dict(want_totals), "variation margin FIRM_TOTAL per (firm, currency)")
+    checks.equal(len(published.extra["final-settlements"]), 0,
+                 "no final-settlements record (no contract expires on the date)")
 
 
 if __name__ == "__main__":

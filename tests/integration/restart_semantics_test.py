@@ -1,21 +1,28 @@
 #!/usr/bin/python3
 """Restart semantics of `eodclear run` across business dates, checked with python3-kafka.
 
+Every contract traded on D is on its first day (no prior settlement) and may have no trade in its
+settlement window, so the state folder's settlement-overrides.csv gives each a DAILY override for
+D; on D+1 those settlements are the prior, carried (stale) for lack of anything newer.
+
 (a) Re-running a date after it was published publishes nothing new: exit 0, the summary says it
-    was already published (by the same run), the output topics' end offsets do not move and
+    was already published (by the same run), the output topics' end offsets (positions,
+    dead-letters, eod-runs, settlement-prices, variation-margin, final-settlements) do not move and
     `eod-runs` still holds one record for the date.
-(b) A trade dated D+1 loaded with D's trades is held: D's positions are those of D's trades only;
-    after D is published, `run --date D+1` applies it.
+(b) A trade dated D+1 loaded with D's trades is held: D's positions are those of D's trades only
+    and D settles at the overrides; after D is published, `run --date D+1` applies it, and D+1
+    settles every contract with open interest at D's price, carried.
 (c) A trade dated D loaded after D was published goes to dead letters with reason
     TRADE_DATE_CLOSED in the D+1 run, which exits 1 and publishes the dead letter (with the
     original message) under its run id; the trade is in no position.
 (d) Retention: on a broker with --partitions 1, 70,000 trades overflow the 5 MiB the partition
     keeps, so its low watermark moves above 0; `run` with a fresh state exits 3, names trades[0]
-    and the lost offsets 0..low-1 on stderr, and publishes nothing.
+    and the lost offsets 0..low-1 on stderr, and publishes nothing (on any output topic).
 
 Set EODCLEAR_E2E_SEED to replay one random data set (the seed is printed).
 """
 
+import decimal
 import os
 import random
 import re
@@ -28,7 +35,14 @@ import harness  # noqa: E402
 D = "2023-06-15"
 D1 = "2023-06-16"
 DAY_TRADES = 400
-CONTRACTS = ["ESU23", "NQU23", "EMDU23", "CNHU23", "LIYU23", "YMU23"]
+# No contract here expires near D. (LIY, the 10-Year Eris contract, is not used: its 2033 maturity
+# is outside the fixture calendars' coverage, so its trades are rejected as UNKNOWN_CONTRACT.)
+CONTRACTS = ["ESU23", "NQU23", "EMDU23", "CNHU23", "MEEU23", "YMU23"]
+# DAILY overrides for D (canonical contract -> price on its settlement tick), in the state folder.
+OVERRIDES = {"ESU23": "4400.25", "NQU23": "15000.50", "MEU23": "2550.30", "CNHU23": "7.1523",
+             "MEEU23": "1650.50", "YMU23": "34000"}
+OUTPUT_TOPICS = ("positions", "dead-letters", "eod-runs", "settlement-prices", "variation-margin",
+                 "final-settlements")
 RETENTION_TRADES = 70_000
 SUMMARY = re.compile(r"^eodclear run: (\S+) (already published|published) by run (\S+); "
                      r"(\d+) messages consumed, (\d+) to dead letters$", re.M)
@@ -57,13 +71,33 @@ def check_summary(checks: harness.Checks, done: harness.Completed, date: str, ho
     return m.group(3) if m else None
 
 
+def settlements_of(published: harness.PublishedRun) -> dict:
+    """contract -> [(price, tier, stale)] of the run's settlement-prices records."""
+    out = {}
+    for _, sp in published.extra.get("settlement-prices", []):
+        out.setdefault(sp.contract, []).append((decimal.Decimal(sp.price), sp.tier,
+                                                sp.stale))
+    return out
+
+
+def write_overrides(state: str) -> None:
+    """The state folder's settlement-overrides.csv: OVERRIDES as DAILY overrides for D."""
+    os.makedirs(state, exist_ok=True)
+    with open(os.path.join(state, "settlement-overrides.csv"), "w") as f:
+        f.write("business_date,contract,kind,price,reason,entered_by\n")
+        for contract, price in sorted(OVERRIDES.items()):
+            f.write(f"{D},{contract},DAILY,{price},first day without a window trade (e2e),"
+                    "ops-e2e\n")
+
+
 def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.Session,
                            rng: random.Random, products: dict) -> None:
     """(a), (b) and (c) on one broker and one state folder."""
     parties = harness.accounts(firms=4, per_firm=10)
     day = harness.random_trades(rng, DAY_TRADES, D, CONTRACTS, products, parties, "RS-D-")
-    # (b): one trade of D+1 among D's, between two accounts that also trade on D.
-    held = harness.TradeRow("RS-D1-HELD", D1, harness.exec_time(rng, D1), "ESU23", "4401.25",
+    # (b): one trade of D+1 among D's, between two accounts that also trade on D; at 10:00 CT, out
+    # of ESU23's settlement window, so D+1 has no window trade.
+    held = harness.TradeRow("RS-D1-HELD", D1, f"{D1}T10:00:00-05:00", "ESU23", "4401.25",
                             7, parties[0][0], parties[0][1], parties[1][0], parties[1][1])
     first_load = day[: DAY_TRADES // 2] + [held] + day[DAY_TRADES // 2:]
     # (c): a trade of D that arrives after D was published.
@@ -72,6 +106,9 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
 
     bootstrap = s.start_broker(partitions=3)
     state = s.path("state")
+    checks.require(sorted({harness.canonical_contract(c, products) for c in CONTRACTS})
+                   == sorted(OVERRIDES), "setup: one override for each contract traded")
+    write_overrides(state)
     harness.write_trades_csv(s.path("day.csv"), first_load)
     s.load(bootstrap, "trades", s.path("day.csv"))
 
@@ -82,14 +119,20 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
                              f"(b) run --date {D} publishes, {DAY_TRADES + 1} messages consumed "
                              "(the D+1 trade too), 0 to dead letters")
     with harness.TopicReader(bootstrap) as reader:
-        pub_d = harness.read_published_run(reader, env.pb, D)
-        offsets_after_d = end_offsets(reader, ("positions", "dead-letters", "eod-runs"))
+        pub_d = harness.read_published_run(reader, env.pb, D,
+                                           extra_topics=harness.settlement_topics(env.pb))
+        offsets_after_d = end_offsets(reader, OUTPUT_TOPICS)
     checks.equal(len(pub_d.runs), 1, f"(b) one eod-runs record for {D}")
     if pub_d.run is not None:
         checks.equal(pub_d.run.run_id, d_run_id, f"(b) the {D} record is the run's")
         checks.equal(pub_d.run.messages_rejected, 0, f"(b) {D}: messages_rejected")
     harness.check_run_summaries(checks, pub_d)
+    harness.check_summary_topics(checks, pub_d, set(OUTPUT_TOPICS) - {"eod-runs"})
     harness.check_position_keys(checks, pub_d)
+    checks.equal(settlements_of(pub_d),
+                 {c: [(decimal.Decimal(p), "override", False)]
+                  for c, p in OVERRIDES.items()},
+                 f"(b) {D} settles each contract at its override (price, tier, stale)")
     harness.compare_positions(checks, harness.positions_by_key(pub_d),
                               harness.expected_positions(day, D, products),
                               f"(b) positions of {D} == those of D's trades alone (the D+1 trade "
@@ -104,9 +147,9 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
                  and SUMMARY.search(again.stdout).group(3) == d_run_id,
                  f"(a) ... by the first run ({d_run_id})", again.describe())
     with harness.TopicReader(bootstrap) as reader:
-        checks.equal(end_offsets(reader, ("positions", "dead-letters", "eod-runs")),
+        checks.equal(end_offsets(reader, OUTPUT_TOPICS),
                      offsets_after_d, "(a) the re-run produced no record (end offsets of "
-                     "positions, dead-letters, eod-runs unchanged)")
+                     f"{', '.join(OUTPUT_TOPICS)} unchanged)")
         pub_again = harness.read_published_run(reader, env.pb, D)
     checks.equal([r.run_id for r in pub_again.runs], [d_run_id],
                  f"(a) eod-runs still has exactly one record for {D}")
@@ -121,7 +164,8 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
                               f"(c) run --date {D1}: 1 message consumed (the late trade), 1 to "
                               "dead letters")
     with harness.TopicReader(bootstrap) as reader:
-        pub_d1 = harness.read_published_run(reader, env.pb, D1)
+        pub_d1 = harness.read_published_run(reader, env.pb, D1,
+                                            extra_topics=harness.settlement_topics(env.pb))
         trades = reader.read("trades")
     checks.equal(len(pub_d1.runs), 1, f"one eod-runs record for {D1}")
     run = pub_d1.run
@@ -132,9 +176,15 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
         checks.equal((run.messages_consumed, run.messages_rejected), (1, 1),
                      f"(c) {D1} eod-runs (messages_consumed, messages_rejected)")
     harness.check_run_summaries(checks, pub_d1)
+    harness.check_summary_topics(checks, pub_d1, set(OUTPUT_TOPICS) - {"eod-runs"})
     harness.check_position_keys(checks, pub_d1)
-    harness.compare_positions(checks, harness.positions_by_key(pub_d1),
-                              harness.expected_positions(day + [held], D1, products),
+    expected_d1 = harness.expected_positions(day + [held], D1, products)
+    checks.equal(settlements_of(pub_d1),
+                 {c: [(decimal.Decimal(OVERRIDES[c]), "carried", True)]
+                  for c in {k[2] for k in expected_d1}},
+                 f"(b) {D1} carries {D}'s settlement of each contract with open interest "
+                 "(price, tier, stale)")
+    harness.compare_positions(checks, harness.positions_by_key(pub_d1), expected_d1,
                               f"(b) positions of {D1} == D's carried over plus the held D+1 "
                               "trade (bought/sold only from it); the late trade in none")
     held_keys = {(held.buyer_firm, held.buyer_account, "ESU23"),
@@ -194,9 +244,9 @@ def retention(env: harness.Env, checks: harness.Checks, s: harness.Session,
                  is not None,
                  f"(d) stderr names trades[0] and the lost offsets {lost}", done.describe())
     with harness.TopicReader(bootstrap) as reader:
-        outputs = {t: reader.watermarks(t)[1] for t in ("eod-runs", "positions", "dead-letters")}
+        outputs = {t: reader.watermarks(t)[1] for t in OUTPUT_TOPICS}
     checks.equal(outputs, {t: {0: 0} for t in outputs},
-                 "(d) nothing was published (eod-runs, positions, dead-letters empty)")
+                 f"(d) nothing was published ({', '.join(OUTPUT_TOPICS)} empty)")
 
 
 def body(env: harness.Env, checks: harness.Checks) -> None:

@@ -525,3 +525,56 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace eodclear
+
+namespace eodclear {
+namespace {
+
+// --- The streaming accumulator gives the batch computation's amounts and sums -----------------
+
+TEST(ContractVmAccumulatorTest, StreamsTheSameAmountsAndResidualAsComputeContractVm) {
+  // The sub-cent book above: A1 0.015 → 0.02, B1 −0.021 → −0.02, C1 0.006 → 0.01; residual −0.01.
+  VmInputs in = Inputs("MCLN3", "USD", "0.1", std::nullopt, "100.03");
+  auto acc = ContractVmAccumulator::Create(in, std::string(kHouseFirm), std::string(kHouseAccount));
+  ASSERT_TRUE(acc.has_value()) << acc.error().ToString();
+  const char* expected[] = {"0.02", "-0.02", "0.01"};
+  size_t i = 0;
+  for (const VmPosition& p : MicroDayOnePositions()) {
+    auto a = acc->Add(p);
+    ASSERT_TRUE(a.has_value()) << a.error().ToString();
+    EXPECT_EQ(a->amount.ToString(), expected[i++]);
+  }
+  VmTotals t = acc->Totals();
+  EXPECT_TRUE(t.exact_sum.is_zero()) << t.exact_sum.ToString();
+  EXPECT_EQ(t.rounded_sum.ToString(), "0.01");
+  EXPECT_EQ(t.residual.ToString(), "-0.01");
+  EXPECT_EQ(t.open_long, 8);
+  EXPECT_EQ(t.open_short, 8);
+  EXPECT_EQ(t.positions, 3);
+  EXPECT_TRUE(CheckVmTotals(t, "MCLN3", "USD").ok());
+}
+
+TEST(ContractVmAccumulatorTest, OneSidedBookIsInvariantViolationNamingTheSums) {
+  // Only the buyer of a trade: A1 buys 5 @ 100.00, settlement 100.03 → exact 0.015, long 5, short
+  // 0.
+  VmInputs in = Inputs("MCLN3", "USD", "0.1", std::nullopt, "100.03");
+  auto acc = ContractVmAccumulator::Create(in, std::string(kHouseFirm), std::string(kHouseAccount));
+  ASSERT_TRUE(acc.has_value());
+  ASSERT_TRUE(acc->Add(Pos("F1", "A1", "MCLN3", 0, 5, "500.00")).has_value());
+  Status s = CheckVmTotals(acc->Totals(), "MCLN3", "USD");
+  EXPECT_EQ(s.code(), Status::Code::kInvariantViolation);
+  EXPECT_NE(s.message().find("exact amounts sum to 0.015"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("long open interest 5 != short open interest 0"), std::string::npos)
+      << s.message();
+}
+
+TEST(ContractVmAccumulatorTest, RejectsAPositionOfTheRoundingAccount) {
+  VmInputs in = Inputs("MCLN3", "USD", "0.1", std::nullopt, "100.03");
+  auto acc = ContractVmAccumulator::Create(in, std::string(kHouseFirm), std::string(kHouseAccount));
+  ASSERT_TRUE(acc.has_value());
+  auto a = acc->Add(Pos(std::string(kHouseFirm), std::string(kHouseAccount), "MCLN3", 0, 1, "100"));
+  ASSERT_FALSE(a.has_value());
+  EXPECT_EQ(a.error().code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace eodclear
