@@ -82,6 +82,7 @@ struct ContractWork {
   Contract parsed;
   ContractExpiry expiry;
   bool open_interest = false;  // a position open at the start or end of the day
+  bool open_at_start = false;  // a position open at the start of the day
   bool activity = false;       // traded on the business date
   std::optional<Decimal> prior;
   std::string prior_source;  // "settlement of 2023-06-15", "override for 2023-06-15"
@@ -391,6 +392,7 @@ Status SettlementRun::ScanContracts() {
         EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
         EODCLEAR_ASSIGN_OR_RETURN(ContractWork * w, Work(key.contract));
         if (sod != 0 || s.net_quantity() != 0) w->open_interest = true;
+        if (sod != 0) w->open_at_start = true;
         if (active) w->activity = true;
         return Status::Ok();
       }));
@@ -929,6 +931,13 @@ Status SettlementRun::Run() {
   Clock::time_point t2 = Clock::now();
   EODCLEAR_RETURN_IF_ERROR(SettleDaily());
   EODCLEAR_RETURN_IF_ERROR(SettleFinal());
+  for (const auto& [c, w] : work_) {
+    if (w.mark && w.open_at_start && !w.prior) {
+      cannot_settle_.push_back(c +
+                               " (positions open at the start of the day but no prior settlement: "
+                               "enter a DAILY override for the previous business day)");
+    }
+  }
   auto secs = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
   };

@@ -96,9 +96,14 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
     parties = harness.accounts(firms=4, per_firm=10)
     day = harness.random_trades(rng, DAY_TRADES, D, CONTRACTS, products, parties, "RS-D-")
     # (b): one trade of D+1 among D's, between two accounts that also trade on D; at 10:00 CT, out
-    # of ESU23's settlement window, so D+1 has no window trade.
+    # of ESU23's settlement window, so D+1 has no window trade. Its quantity (7, or the next that
+    # does it) leaves neither account flat on D+1, where a zero-net position is not published.
+    d_net = {k: v[0] for k, v in harness.expected_positions(day, D, products).items()}
+    buyer, seller = (parties[0][0], parties[0][1], "ESU23"), (parties[1][0], parties[1][1], "ESU23")
+    quantity = next(q for q in range(7, 100)
+                    if d_net.get(buyer, 0) + q != 0 and d_net.get(seller, 0) - q != 0)
     held = harness.TradeRow("RS-D1-HELD", D1, f"{D1}T10:00:00-05:00", "ESU23", "4401.25",
-                            7, parties[0][0], parties[0][1], parties[1][0], parties[1][1])
+                            quantity, parties[0][0], parties[0][1], parties[1][0], parties[1][1])
     first_load = day[: DAY_TRADES // 2] + [held] + day[DAY_TRADES // 2:]
     # (c): a trade of D that arrives after D was published.
     late = harness.TradeRow("RS-D-LATE", D, harness.exec_time(rng, D), "NQU23", "15000.50", 3,
