@@ -4,7 +4,7 @@ exactly once, and exactly the positions the trades make.
 
 Scenario (the issue's must-show):
 1. 100,000 random valid trades of one business date (15 contracts of nine of the fixture's ten
-   products, one written with the alias EMD, none trading or expiring on its last day; prices on
+   products, one written with the alias EMD, none on its last trade date; prices on
    the product's tick; 200 accounts in 10 firms plus a few dedicated accounts whose round trips net
    to zero; one trade inside the settlement window of each contract settled by its own trades, so
    each settles on its window's VWAP; unique trade ids), loaded from a CSV onto a development
@@ -33,6 +33,7 @@ import dataclasses
 import datetime
 import decimal
 import fractions
+import math
 import os
 import random
 import re
@@ -112,7 +113,7 @@ def make_trades(rng: random.Random, products: dict, terms: dict) -> list:
     # random ones land in a 30 s window only by chance).
     in_window = []
     for i, contract in enumerate(CONTRACTS):
-        t = terms[harness.canonical_contract(contract, products)[:-3]]
+        t = terms[t_code(contract, products)]
         if t.method != "vwap":
             continue
         start, _ = window_on(t, DATE)
@@ -170,7 +171,7 @@ def expected_settlements(trades: list, products: dict, terms: dict) -> dict:
         if pt.method == "vwap" and contract in sums:
             notional, qty, n = sums[contract]
             tick = fractions.Fraction(pt.settlement_tick)
-            ticks = (notional / qty / tick + fractions.Fraction(1, 2)).__floor__()
+            ticks = math.floor(notional / qty / tick + fractions.Fraction(1, 2))
             out[contract] = (pt.settlement_tick * ticks, "vwap", n, qty)
     for contract in sorted(contracts):
         pt = terms[contract[:-3]]

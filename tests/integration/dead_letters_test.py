@@ -320,7 +320,8 @@ def settlement_prices_are_the_operator_overrides():
                                      r.key.decode()))
     want = {c: [(decimal.Decimal(price), "override", BUSINESS_DATE, "%s|%s" % (BUSINESS_DATE, c))]
             for c, price in OVERRIDES.items()}
-    problems = ["%s: (price, tier, business_date, key) %s, expected %s" % (c, got.get(c), want.get(c))
+    problems = ["%s: (price, tier, business_date, key) %s, expected %s" %
+                (c, got.get(c), want.get(c))
                 for c in sorted(set(got) | set(want)) if got.get(c) != want.get(c)]
     h.expect(not problems, "\n  " + "\n  ".join(problems))
 
