@@ -19,7 +19,7 @@ constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
 
 // A non-zero position with its contract split and its owner resolved.
 struct HeldPosition {
-  const HeldPosition* position;
+  const LimitPosition* position;
   Contract contract;
   std::string owner;
 };
@@ -27,11 +27,11 @@ struct HeldPosition {
 using MonthKey = std::pair<int, int>;  // (year, month)
 
 // Checks for duplicates, parses symbols and resolves owners; drops zero positions.
-Result<std::vector<HeldPosition>> ParsePositions(const std::vector<HeldPosition>& positions,
+Result<std::vector<HeldPosition>> ParsePositions(const std::vector<LimitPosition>& positions,
                                                  const AccountDirectory& directory) {
   std::set<std::tuple<std::string_view, std::string_view, std::string_view>> seen;
   std::vector<HeldPosition> held;
-  for (const HeldPosition& p : positions) {
+  for (const LimitPosition& p : positions) {
     if (!seen.emplace(p.firm, p.account, p.contract).second) {
       return Err(Status::InvalidArgument("position of firm " + p.firm + ", account " + p.account +
                                          ", contract " + p.contract + " is listed twice"));
@@ -151,7 +151,7 @@ std::string_view FindingKindName(FindingKind kind) {
 }
 
 Result<std::vector<LimitFinding>> CheckLimits(Date business_date,
-                                              const std::vector<HeldPosition>& positions,
+                                              const std::vector<LimitPosition>& positions,
                                               const PositionLimitTable& table,
                                               const AccountDirectory& directory,
                                               const std::map<std::string, Date>& last_trade_dates) {
@@ -281,7 +281,7 @@ Result<std::vector<LimitFinding>> CheckLimits(Date business_date,
 }
 
 Result<std::vector<ReportableRecord>> ReportablePositions(
-    Date business_date, const std::vector<HeldPosition>& positions,
+    Date business_date, const std::vector<LimitPosition>& positions,
     const PositionLimitTable& table, const AccountDirectory& directory) {
   EODCLEAR_ASSIGN_OR_RETURN(std::vector<HeldPosition> held, ParsePositions(positions, directory));
 

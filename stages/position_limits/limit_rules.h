@@ -30,7 +30,7 @@ namespace eodclear {
 
 // One account's end-of-day position in one contract, as the position book keeps it
 // (stages/ingest/position_book.h: net contracts per firm, account and contract).
-struct HeldPosition {
+struct LimitPosition {
   std::string firm;      // clearing firm, e.g. "CLR01"
   std::string account;   // account id; its beneficial owner comes from the AccountDirectory
   std::string contract;  // canonical contract symbol, e.g. "CNHZ23"
@@ -130,7 +130,7 @@ struct LimitFinding {
 //    base which has no level of a kind the row has (its level would be silently ignored); a
 //    chain of ratios whose product is not exact or exceeds 1,000,000.
 [[nodiscard]] Result<std::vector<LimitFinding>> CheckLimits(
-    Date business_date, const std::vector<HeldPosition>& positions,
+    Date business_date, const std::vector<LimitPosition>& positions,
     const PositionLimitTable& table, const AccountDirectory& directory,
     const std::map<std::string, Date>& last_trade_dates);
 
@@ -167,7 +167,7 @@ struct ReportableRecord {
 // kInvalidArgument for a (firm, account, contract) listed twice, a net of INT64_MIN, or an owner
 // total outside int64.
 [[nodiscard]] Result<std::vector<ReportableRecord>> ReportablePositions(
-    Date business_date, const std::vector<HeldPosition>& positions,
+    Date business_date, const std::vector<LimitPosition>& positions,
     const PositionLimitTable& table, const AccountDirectory& directory);
 
 }  // namespace eodclear

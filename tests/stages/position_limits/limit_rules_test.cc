@@ -72,16 +72,16 @@ const std::map<std::string, Date>& LastTradeDates() {
 constexpr std::string_view kDecemberSpot = "2023-12-11";  // first day of the CNHZ23 spot month
 constexpr std::string_view kNovember = "2023-11-15";      // no contract in its spot month
 
-HeldPosition Acme(std::string_view contract, int64_t net) {
+LimitPosition Acme(std::string_view contract, int64_t net) {
   return {"CLR01", "CLR01-C100", std::string(contract), net};
 }
-HeldPosition Acme2(std::string_view contract, int64_t net) {
+LimitPosition Acme2(std::string_view contract, int64_t net) {
   return {"CLR02", "CLR02-C200", std::string(contract), net};
 }
-HeldPosition Northwind(std::string_view contract, int64_t net) {
+LimitPosition Northwind(std::string_view contract, int64_t net) {
   return {"CLR01", "CLR01-C101", std::string(contract), net};
 }
-HeldPosition Blueheron(std::string_view contract, int64_t net) {
+LimitPosition Blueheron(std::string_view contract, int64_t net) {
   return {"CLR01", "CLR01-C103", std::string(contract), net};
 }
 
@@ -111,7 +111,7 @@ class LimitRulesTest : public ::testing::Test {
   }
 
   std::vector<LimitFinding> Check(std::string_view date,
-                                  const std::vector<HeldPosition>& positions,
+                                  const std::vector<LimitPosition>& positions,
                                   const std::optional<PositionLimitTable>& table) {
     EXPECT_TRUE(table.has_value());
     if (!table || !directory_) return {};
@@ -120,10 +120,10 @@ class LimitRulesTest : public ::testing::Test {
     return findings.value_or(std::vector<LimitFinding>{});
   }
   std::vector<LimitFinding> Check(std::string_view date,
-                                  const std::vector<HeldPosition>& positions) {
+                                  const std::vector<LimitPosition>& positions) {
     return Check(date, positions, seed_);
   }
-  std::vector<ReportableRecord> Reportable(const std::vector<HeldPosition>& positions) {
+  std::vector<ReportableRecord> Reportable(const std::vector<LimitPosition>& positions) {
     EXPECT_TRUE(seed_.has_value() && directory_.has_value());
     if (!seed_ || !directory_) return {};
     auto records = ReportablePositions(D(kDecemberSpot), positions, *seed_, *directory_);
@@ -216,7 +216,7 @@ class LimitRulesNettingTest : public LimitRulesTest,
 // is never a test of its own: every case has at most one finding, on CNHZ23, in CNH.
 TEST_P(LimitRulesNettingTest, ChecksMnhOnlyAsPartOfCnhInCnhUnits) {
   const NettingCase& c = GetParam();
-  std::vector<HeldPosition> positions;
+  std::vector<LimitPosition> positions;
   if (c.cnh != 0) positions.push_back(Acme("CNHZ23", c.cnh));
   if (c.mnh != 0) positions.push_back(Acme2("MNHZ23", c.mnh));
   auto findings = Check(kDecemberSpot, positions);
@@ -350,7 +350,7 @@ TEST_F(LimitRulesTest, ExemptionOfOneKindDoesNotRaiseAnother) {
 
 TEST_F(LimitRulesTest, AllMonthsAggregatesEveryMonthOfTheBase) {
   // 6,000 CNHZ23 + 3,000 CNHH24 + 15,010 MNHH24 × 0.1 = 10,501 > 10,000.
-  std::vector<HeldPosition> positions = {Acme("CNHZ23", 6000), Acme("CNHH24", 3000),
+  std::vector<LimitPosition> positions = {Acme("CNHZ23", 6000), Acme("CNHH24", 3000),
                                             Acme2("MNHH24", 15010)};
   auto findings = Check(kNovember, positions);
   ASSERT_EQ(findings.size(), 1u);
