@@ -20,6 +20,7 @@
 #include "pipeline/refdata/expiry.h"
 #include "pipeline/refdata/product_catalog.h"
 #include "pipeline/run_ledger.h"
+#include "pipeline/side_input.h"
 #include "stages/settlement/curve_settlement.h"
 #include "stages/settlement/settlement_price.h"
 #include "stages/settlement/variation_margin.h"
@@ -58,13 +59,6 @@ struct OverrideEntry {
   Decimal price;
   std::string reason;
   std::string entered_by;
-};
-
-// Where a message came from, for dead letters.
-struct Source {
-  std::string topic;
-  int32_t partition = 0;
-  int64_t offset = 0;
 };
 
 // The side inputs of the stage: reference prices and operator overrides.
@@ -129,8 +123,7 @@ class SettlementRun {
   Status ReadSideInputs();
   Status ReadTopic(const std::string& topic,
                    const std::function<void(const ConsumedMessage&, bool fresh)>& fn);
-  void DeadLetter(const Source& source, std::string_view key, std::string_view value,
-                  DeadLetter::Reason reason, std::string detail);
+  void DeadLetter(const ConsumedMessage& m, DeadLetter::Reason reason, std::string detail);
   Status ScanContracts();
   Result<ContractWork*> Work(const std::string& contract);
   Status LoadPrior(ContractWork& w);
@@ -168,64 +161,19 @@ class SettlementRun {
 
 Status SettlementRun::ReadTopic(const std::string& topic,
                                 const std::function<void(const ConsumedMessage&, bool)>& fn) {
-  if (kafka_.brokers.empty() || topic.empty()) return Status::Ok();
-  BoundedConsumer::Options co;
-  co.kafka = kafka_;
-  co.group_id = options_.consumer_group;
-  co.read_committed = true;
-  EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(co));
-  auto partitions = consumer->Partitions(topic);
-  if (!partitions && partitions.error().code() == Status::Code::kNotFound) return Status::Ok();
-  if (!partitions) return partitions.error();
-  std::vector<PartitionRange> ranges;
-  std::map<int32_t, int64_t> seen;  // partition -> first offset not yet examined by a run
-  for (int32_t p : *partitions) {
-    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
-    EODCLEAR_ASSIGN_OR_RETURN(auto stored,
-                              ctx_.store->Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
-    int64_t mark = 0;
-    if (stored) {
-      EODCLEAR_ASSIGN_OR_RETURN(mark, keys::DecodeOffset(*stored));
-    }
-    seen[p] = mark;
-    side_offsets_[{topic, p}] = w.high;
-    ranges.push_back(PartitionRange{topic, p, w.low, w.high});
-  }
-  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
-  MessageBatch batch;
-  Clock::time_point start = Clock::now();
-  while (!consumer->Done()) {
-    EODCLEAR_RETURN_IF_ERROR(consumer->Poll(&batch));
-    for (const auto& m : batch.messages()) fn(m, m.offset() >= seen[m.partition()]);
-    if (std::chrono::duration<double>(Clock::now() - start).count() > 120) {
-      return Status::Unavailable("reading " + topic + " did not finish in 120s");
-    }
-  }
-  return Status::Ok();
+  return ReadSideTopic(kafka_, options_.consumer_group, topic, *ctx_.store, fn, &side_offsets_);
 }
 
-void SettlementRun::DeadLetter(const Source& source, std::string_view key, std::string_view value,
-                               DeadLetter::Reason reason, std::string detail) {
-  clearing::v1::DeadLetter dl;
-  dl.set_business_date(date_text_);
-  dl.set_source_topic(source.topic);
-  dl.set_partition(source.partition);
-  dl.set_offset(source.offset);
-  dl.set_reason(reason);
-  dl.set_detail(std::move(detail));
-  dl.set_original_key(std::string(key));
-  dl.set_original_value(std::string(value));
-  batch_.Put(ctx_.store->cf(StateCf::kDeadLetters),
-             keys::DatedSourceKey(date_, {source.topic, source.partition, source.offset}),
-             dl.SerializeAsString());
-  ++rejects_[source.topic + "\n" + clearing::v1::DeadLetter::Reason_Name(reason)];
+void SettlementRun::DeadLetter(const ConsumedMessage& m, DeadLetter::Reason reason,
+                               std::string detail) {
+  StageDeadLetter(date_, m, reason, std::move(detail), *ctx_.store, &batch_);
+  ++rejects_[std::string(m.topic()) + "\n" + clearing::v1::DeadLetter::Reason_Name(reason)];
 }
 
 Status SettlementRun::ReadSideInputs() {
   // Reference prices. A malformed record is dead-lettered by the first run that reads it.
   EODCLEAR_RETURN_IF_ERROR(
       ReadTopic(options_.reference_prices_topic, [&](const ConsumedMessage& m, bool fresh) {
-        Source src{std::string(m.topic()), m.partition(), m.offset()};
         clearing::v1::ReferencePrice r;
         std::string problem;
         DeadLetter::Reason reason = DeadLetter::INVALID_FIELD;
@@ -253,7 +201,7 @@ Status SettlementRun::ReadSideInputs() {
           }
         }
         if (!problem.empty()) {
-          if (fresh) DeadLetter(src, m.key(), m.value(), reason, problem);
+          if (fresh) DeadLetter(m, reason, problem);
           return;
         }
         inputs_.references[{r.name(), static_cast<int>(r.kind()), *date}] = *value;
@@ -290,19 +238,18 @@ Status SettlementRun::ReadSideInputs() {
   };
   EODCLEAR_RETURN_IF_ERROR(
       ReadTopic(options_.overrides_topic, [&](const ConsumedMessage& m, bool fresh) {
-        Source src{std::string(m.topic()), m.partition(), m.offset()};
         SettlementOverride o;
         std::string problem;
         if (m.value().empty() ||
             !o.ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) {
-          if (fresh)
-            DeadLetter(src, m.key(), m.value(), DeadLetter::UNDECODABLE,
-                       "not a clearing.v1.SettlementOverride protobuf");
+          if (fresh) {
+            DeadLetter(m, DeadLetter::UNDECODABLE, "not a clearing.v1.SettlementOverride protobuf");
+          }
           return;
         }
         add_override(o, &problem);
         if (!problem.empty() && fresh) {
-          DeadLetter(src, m.key(), m.value(), DeadLetter::INVALID_INSTRUCTION, problem);
+          DeadLetter(m, DeadLetter::INVALID_INSTRUCTION, problem);
         }
       }));
   for (const auto& o : options_.file_overrides) {
@@ -895,10 +842,7 @@ Status SettlementRun::WriteOutputs() {
       ++finals;
     }
   }
-  for (const auto& [tp, next] : side_offsets_) {
-    batch_.Put(store->cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second),
-               keys::EncodeOffset(next));
-  }
+  StageSideOffsets(side_offsets_, *store, &batch_);
   int64_t rejected = 0;
   for (const auto& [key, n] : rejects_) {
     size_t nl = key.find('\n');

@@ -1,0 +1,78 @@
+#include "pipeline/side_input.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <vector>
+
+#include "storage/keys.h"
+#include "storage/state_store.h"
+
+namespace eodclear {
+
+Status ReadSideTopic(const KafkaOptions& kafka, const std::string& group_id,
+                     const std::string& topic, const StateStore& store,
+                     const std::function<void(const ConsumedMessage&, bool fresh)>& fn,
+                     std::map<std::pair<std::string, int32_t>, int64_t>* next_offsets) {
+  if (kafka.brokers.empty() || topic.empty()) return Status::Ok();
+  BoundedConsumer::Options co;
+  co.kafka = kafka;
+  co.group_id = group_id;
+  co.read_committed = true;
+  EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(co));
+  auto partitions = consumer->Partitions(topic);
+  if (!partitions && partitions.error().code() == Status::Code::kNotFound) return Status::Ok();
+  if (!partitions) return partitions.error();
+  std::vector<PartitionRange> ranges;
+  std::map<int32_t, int64_t> examined;  // partition -> first offset no earlier run examined
+  for (int32_t p : *partitions) {
+    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
+    EODCLEAR_ASSIGN_OR_RETURN(auto stored, store.Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
+    int64_t mark = 0;
+    if (stored) {
+      EODCLEAR_ASSIGN_OR_RETURN(mark, keys::DecodeOffset(*stored));
+    }
+    examined[p] = mark;
+    (*next_offsets)[{topic, p}] = w.high;
+    ranges.push_back(PartitionRange{topic, p, w.low, w.high});
+  }
+  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
+  MessageBatch batch;
+  auto start = std::chrono::steady_clock::now();
+  while (!consumer->Done()) {
+    EODCLEAR_RETURN_IF_ERROR(consumer->Poll(&batch));
+    for (const auto& m : batch.messages()) fn(m, m.offset() >= examined[m.partition()]);
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(120)) {
+      return Status::Unavailable("reading " + topic + " did not finish in 120s");
+    }
+  }
+  return Status::Ok();
+}
+
+void StageSideOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets,
+                      const StateStore& store, rocksdb::WriteBatch* batch) {
+  for (const auto& [tp, next] : next_offsets) {
+    batch->Put(store.cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second),
+               keys::EncodeOffset(next));
+  }
+}
+
+void StageDeadLetter(Date business_date, const ConsumedMessage& m,
+                     clearing::v1::DeadLetter::Reason reason, std::string detail,
+                     const StateStore& store, rocksdb::WriteBatch* batch) {
+  clearing::v1::DeadLetter dl;
+  dl.set_business_date(business_date.ToString());
+  dl.set_source_topic(std::string(m.topic()));
+  dl.set_partition(m.partition());
+  dl.set_offset(m.offset());
+  dl.set_reason(reason);
+  dl.set_detail(std::move(detail));
+  dl.set_original_key(std::string(m.key()));
+  dl.set_original_value(std::string(m.value()));
+  batch->Put(
+      store.cf(StateCf::kDeadLetters),
+      keys::DatedSourceKey(business_date, {std::string(m.topic()), m.partition(), m.offset()}),
+      dl.SerializeAsString());
+}
+
+}  // namespace eodclear
