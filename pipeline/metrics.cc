@@ -43,7 +43,23 @@ Metrics::Metrics()
       invariant_checks_(prometheus::BuildCounter()
                             .Name("eodclear_invariant_checks_total")
                             .Help("Invariant checks run before publishing, by result")
-                            .Register(*registry_)) {}
+                            .Register(*registry_)),
+      limit_findings_(prometheus::BuildCounter()
+                          .Name("eodclear_position_limit_findings_total")
+                          .Help("Position-limit findings, by kind")
+                          .Register(*registry_)),
+      offsets_(prometheus::BuildCounter()
+                   .Name("eodclear_offsets_total")
+                   .Help("Rule 855 offsets booked, by source")
+                   .Register(*registry_)) {}
+
+prometheus::Counter& Metrics::LimitFindings(std::string_view kind) {
+  return limit_findings_.Add({{"kind", std::string(kind)}});
+}
+
+prometheus::Counter& Metrics::Offsets(std::string_view source) {
+  return offsets_.Add({{"source", std::string(source)}});
+}
 
 prometheus::Counter& Metrics::SettlementTier(std::string_view tier) {
   return settlement_tiers_.Add({{"tier", std::string(tier)}});

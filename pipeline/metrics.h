@@ -46,6 +46,11 @@ class Metrics {
   // eodclear_invariant_checks_total{invariant,result}: invariant checks run, by result (pass,
   // fail).
   void InvariantCheck(std::string_view invariant, bool passed);
+  // eodclear_position_limit_findings_total{kind}: findings (spot_month, single_month, all_months,
+  // accountability).
+  prometheus::Counter& LimitFindings(std::string_view kind);
+  // eodclear_offsets_total{source}: Rule 855 offsets booked (auto, instruction).
+  prometheus::Counter& Offsets(std::string_view source);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -59,6 +64,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& final_settlements_;
   prometheus::Family<prometheus::Counter>& vm_paid_;
   prometheus::Family<prometheus::Counter>& invariant_checks_;
+  prometheus::Family<prometheus::Counter>& limit_findings_;
+  prometheus::Family<prometheus::Counter>& offsets_;
 };
 
 }  // namespace eodclear

@@ -60,19 +60,26 @@ void StageSideOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& 
 void StageDeadLetter(Date business_date, const ConsumedMessage& m,
                      clearing::v1::DeadLetter::Reason reason, std::string detail,
                      const StateStore& store, rocksdb::WriteBatch* batch) {
+  StageDeadLetter(business_date, m.topic(), m.partition(), m.offset(), m.key(), m.value(), reason,
+                  std::move(detail), store, batch);
+}
+
+void StageDeadLetter(Date business_date, std::string_view topic, int32_t partition, int64_t offset,
+                     std::string_view key, std::string_view value,
+                     clearing::v1::DeadLetter::Reason reason, std::string detail,
+                     const StateStore& store, rocksdb::WriteBatch* batch) {
   clearing::v1::DeadLetter dl;
   dl.set_business_date(business_date.ToString());
-  dl.set_source_topic(std::string(m.topic()));
-  dl.set_partition(m.partition());
-  dl.set_offset(m.offset());
+  dl.set_source_topic(std::string(topic));
+  dl.set_partition(partition);
+  dl.set_offset(offset);
   dl.set_reason(reason);
   dl.set_detail(std::move(detail));
-  dl.set_original_key(std::string(m.key()));
-  dl.set_original_value(std::string(m.value()));
-  batch->Put(
-      store.cf(StateCf::kDeadLetters),
-      keys::DatedSourceKey(business_date, {std::string(m.topic()), m.partition(), m.offset()}),
-      dl.SerializeAsString());
+  dl.set_original_key(std::string(key));
+  dl.set_original_value(std::string(value));
+  batch->Put(store.cf(StateCf::kDeadLetters),
+             keys::DatedSourceKey(business_date, {std::string(topic), partition, offset}),
+             dl.SerializeAsString());
 }
 
 }  // namespace eodclear

@@ -43,4 +43,10 @@ void StageDeadLetter(Date business_date, const ConsumedMessage& m,
                      clearing::v1::DeadLetter::Reason reason, std::string detail,
                      const StateStore& store, rocksdb::WriteBatch* batch);
 
+// The same for a message whose coordinates and bytes were kept.
+void StageDeadLetter(Date business_date, std::string_view topic, int32_t partition, int64_t offset,
+                     std::string_view key, std::string_view value,
+                     clearing::v1::DeadLetter::Reason reason, std::string detail,
+                     const StateStore& store, rocksdb::WriteBatch* batch);
+
 }  // namespace eodclear

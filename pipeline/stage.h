@@ -12,6 +12,8 @@ namespace eodclear {
 class StateStore;
 class ProductCatalog;
 class CalendarSet;
+class OffsetTable;
+class PositionLimitTable;
 class AccountDirectory;
 class Metrics;
 class RunLedger;
@@ -26,6 +28,9 @@ struct RunContext {
   const ProductCatalog* products = nullptr;
   // Calendars of the products' expiry rules; null skips termination checks (tests of one stage).
   const CalendarSet* calendars = nullptr;
+  // The Rule 855 offset table and the Chapter 5 limit table (offsetting and limit stages).
+  const OffsetTable* offsets = nullptr;
+  const PositionLimitTable* limits = nullptr;
   // Accounts and beneficial owners; null when the caller has none (every account its own owner).
   const AccountDirectory* accounts = nullptr;
   Metrics* metrics = nullptr;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "clearing/v1/limits.pb.h"
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
 #include "clearing/v1/settlement.pb.h"
@@ -19,6 +20,8 @@ const std::vector<std::string> kQuoteHeader = {"contract", "time", "bid",
                                                "bid_size", "ask",  "ask_size"};
 const std::vector<std::string> kSettlementOverrideHeader = {
     "business_date", "contract", "kind", "price", "reason", "entered_by"};
+const std::vector<std::string> kOffsetInstructionHeader = {
+    "business_date", "account", "contract", "offset_contract", "quantity", "entered_by"};
 const std::vector<std::string> kReferencePriceHeader = {"name", "date", "kind", "value",
                                                         "published_at"};
 
@@ -90,6 +93,8 @@ const std::vector<std::string>& InputHeader(InputKind kind) {
       return kReferencePriceHeader;
     case InputKind::kSettlementOverrides:
       return kSettlementOverrideHeader;
+    case InputKind::kOffsetInstructions:
+      return kOffsetInstructionHeader;
   }
   return kTradeHeader;
 }
@@ -156,6 +161,19 @@ std::vector<KeyedMessage> ConvertInputCsv(const CsvFile& file, InputKind kind,
       if (c.ok() && (q.bid_size() < 0 || q.ask_size() < 0)) c.Fail("sizes must not be negative");
       msg.key = q.contract();
       msg.value = q.SerializeAsString();
+    } else if (kind == InputKind::kOffsetInstructions) {
+      clearing::v1::OffsetInstruction o;
+      c.CheckDate(0);
+      o.set_business_date(c.Field(0));
+      o.set_account(c.Required(1));
+      o.set_contract(c.CanonicalContract(2, products));
+      o.set_offset_contract(c.CanonicalContract(3, products));
+      int64_t qty = c.Integer(4, false);
+      if (c.ok() && qty <= 0) c.Fail("quantity " + c.Field(4) + " must be positive");
+      o.set_quantity(qty);
+      o.set_entered_by(c.Required(5));
+      msg.key = o.business_date() + "|" + o.account();
+      msg.value = o.SerializeAsString();
     } else if (kind == InputKind::kSettlementOverrides) {
       clearing::v1::SettlementOverride o;
       c.CheckDate(0);

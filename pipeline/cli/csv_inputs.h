@@ -10,7 +10,13 @@
 namespace eodclear {
 
 // The input files `eodclear load` reads, recognised by their header row.
-enum class InputKind { kTrades, kQuotes, kReferencePrices, kSettlementOverrides };
+enum class InputKind {
+  kTrades,
+  kQuotes,
+  kReferencePrices,
+  kSettlementOverrides,
+  kOffsetInstructions
+};
 
 // The header each kind must have, exactly.
 const std::vector<std::string>& InputHeader(InputKind kind);

@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
                     "Start an in-process development broker and load --input into it first");
   run_cmd->add_option("--input", run.input_dir,
                       "With --embedded: folder of trades.csv, quotes.csv, reference_prices.csv, "
-                      "settlement_overrides.csv");
+                      "settlement_overrides.csv, offset_instructions.csv");
   run_cmd->add_option("--output", run.output_dir,
                       "With --embedded: folder for <topic>.jsonl of each output topic "
                       "(default ./eodclear-output)");
@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--rounding-account", run.rounding_account,
                    "FIRM/ACCOUNT booked each contract's variation-margin rounding residual")
+      ->capture_default_str();
+  run_cmd
+      ->add_option("--offset-account", run.offset_account,
+                   "FIRM/ACCOUNT of the clearing house's Rule 855 offset account")
       ->capture_default_str();
   run_cmd
       ->add_option("--transactional-id", run.publish.transactional_id,

@@ -83,14 +83,35 @@ ExitCode RunCommand(const RunCommandOptions& options) {
     return Fail(Status::InvalidArgument("--brokers is required (or --embedded --input DIR)"));
   }
   SettlementOptions settlement = options.settlement;
+  OffsettingOptions offsetting;
+  PositionLimitsOptions limits;
   {
-    size_t slash = options.rounding_account.find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == options.rounding_account.size()) {
-      return Fail(Status::InvalidArgument("--rounding-account '" + options.rounding_account +
-                                          "' must be FIRM/ACCOUNT"));
+    auto split = [](const std::string& flag, const std::string& value, std::string* firm,
+                    std::string* account) -> Status {
+      size_t slash = value.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == value.size()) {
+        return Status::InvalidArgument(flag + " '" + value + "' must be FIRM/ACCOUNT");
+      }
+      *firm = value.substr(0, slash);
+      *account = value.substr(slash + 1);
+      return Status::Ok();
+    };
+    if (Status s = split("--rounding-account", options.rounding_account, &settlement.rounding_firm,
+                         &settlement.rounding_account);
+        !s.ok()) {
+      return Fail(s);
     }
-    settlement.rounding_firm = options.rounding_account.substr(0, slash);
-    settlement.rounding_account = options.rounding_account.substr(slash + 1);
+    if (Status s = split("--offset-account", options.offset_account, &offsetting.offset_firm,
+                         &offsetting.offset_account);
+        !s.ok()) {
+      return Fail(s);
+    }
+    if (options.offset_account == options.rounding_account) {
+      return Fail(Status::InvalidArgument(
+          "--offset-account and --rounding-account must be different accounts"));
+    }
+    limits.house_accounts = {{offsetting.offset_firm, offsetting.offset_account},
+                             {settlement.rounding_firm, settlement.rounding_account}};
   }
 
   Metrics metrics;
@@ -124,7 +145,8 @@ ExitCode RunCommand(const RunCommandOptions& options) {
     for (const Input& in : {Input{"trades.csv", options.ingest.trades_topic},
                             Input{"quotes.csv", options.ingest.quotes_topic},
                             Input{"reference_prices.csv", settlement.reference_prices_topic},
-                            Input{"settlement_overrides.csv", settlement.overrides_topic}}) {
+                            Input{"settlement_overrides.csv", settlement.overrides_topic},
+                            Input{"offset_instructions.csv", offsetting.instructions_topic}}) {
       fs::path path = fs::path(options.input_dir) / in.file;
       if (!fs::exists(path)) continue;
       auto loaded = LoadCsvToTopic(kafka, in.topic, path.string(), *products, false, std::cerr);
@@ -182,6 +204,8 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   ctx.store = store->get();
   ctx.products = products;
   ctx.calendars = &refdata->calendars;
+  ctx.offsets = &refdata->offsets;
+  ctx.limits = &refdata->limits;
   ctx.accounts = &refdata->accounts;
   ctx.metrics = &metrics;
   ctx.progress = &std::cerr;
@@ -191,9 +215,14 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   PublishOptions publish_options = options.publish;
   publish_options.outbox_topics = {settlement.settlement_prices_topic,
                                    settlement.variation_margin_topic,
-                                   settlement.final_settlements_topic};
+                                   settlement.final_settlements_topic,
+                                   offsetting.offsets_topic,
+                                   limits.findings_topic,
+                                   limits.reports_topic};
+  OffsettingStage offset(offsetting, kafka);
+  PositionLimitsStage check_limits(limits);
   PublishStage publish(publish_options, kafka);
-  auto outcome = RunEndOfDay(ctx, {&ingest, &settle, &publish});
+  auto outcome = RunEndOfDay(ctx, {&ingest, &settle, &offset, &check_limits, &publish});
   if (!outcome) return Fail(outcome.error());
 
   if (options.embedded) {
@@ -204,7 +233,8 @@ ExitCode RunCommand(const RunCommandOptions& options) {
     for (const std::string& topic :
          {options.publish.positions_topic, options.publish.dead_letters_topic,
           options.publish.eod_runs_topic, settlement.settlement_prices_topic,
-          settlement.variation_margin_topic, settlement.final_settlements_topic}) {
+          settlement.variation_margin_topic, settlement.final_settlements_topic,
+          offsetting.offsets_topic, limits.findings_topic, limits.reports_topic}) {
       auto prototype = MessageForTopic(topic, "");
       if (!prototype) return Fail(prototype.error());
       fs::path path = fs::path(out_dir) / (topic + ".jsonl");

@@ -6,6 +6,8 @@
 #include "pipeline/cli/exit_codes.h"
 #include "stages/ingest/ingest_stage.h"
 #include "stages/publish/publish_stage.h"
+#include "stages/offsetting/offsetting_stage.h"
+#include "stages/position_limits/position_limits_stage.h"
 #include "stages/settlement/settlement_stage.h"
 
 namespace eodclear {
@@ -19,12 +21,15 @@ struct RunCommandOptions {
   std::vector<std::string> kafka_properties;
   std::string metrics_listen;  // "host:port"; empty: no /metrics endpoint
   bool embedded = false;
-  // --embedded: trades.csv, quotes.csv, reference_prices.csv, settlement_overrides.csv
+  // --embedded: trades.csv, quotes.csv, reference_prices.csv, settlement_overrides.csv,
+  // offset_instructions.csv
   std::string input_dir;
   std::string output_dir;  // --embedded: <topic>.jsonl per output topic
   int embedded_partitions = 3;
   // "FIRM/ACCOUNT" of the clearing house's rounding account.
   std::string rounding_account = "CH/CH-ROUNDING";
+  // "FIRM/ACCOUNT" of the clearing house's Rule 855 offset account.
+  std::string offset_account = "CH/CH-OFFSET";
   IngestOptions ingest;
   SettlementOptions settlement;
   PublishOptions publish;

@@ -9,6 +9,7 @@
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/eod_run.pb.h"
 #include "clearing/v1/position.pb.h"
+#include "clearing/v1/limits.pb.h"
 #include "clearing/v1/settlement.pb.h"
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
@@ -61,6 +62,10 @@ Result<std::unique_ptr<google::protobuf::Message>> MessageForTopic(const std::st
     if (topic == topics::kSettlementPrices) t = "SettlementPrice";
     if (topic == topics::kVariationMargin) t = "VariationMargin";
     if (topic == topics::kFinalSettlements) t = "FinalSettlement";
+    if (topic == topics::kOffsetInstructions) t = "OffsetInstruction";
+    if (topic == topics::kOffsets) t = "Offset";
+    if (topic == topics::kPositionLimitFindings) t = "PositionLimitFinding";
+    if (topic == topics::kLargeTraderReports) t = "LargeTraderReport";
   }
   if (t == "Trade") return std::make_unique<clearing::v1::Trade>();
   if (t == "Quote") return std::make_unique<clearing::v1::Quote>();
@@ -72,11 +77,17 @@ Result<std::unique_ptr<google::protobuf::Message>> MessageForTopic(const std::st
   if (t == "SettlementPrice") return std::make_unique<clearing::v1::SettlementPrice>();
   if (t == "VariationMargin") return std::make_unique<clearing::v1::VariationMargin>();
   if (t == "FinalSettlement") return std::make_unique<clearing::v1::FinalSettlement>();
+  if (t == "OffsetInstruction") return std::make_unique<clearing::v1::OffsetInstruction>();
+  if (t == "Offset") return std::make_unique<clearing::v1::Offset>();
+  if (t == "PositionLimitFinding") return std::make_unique<clearing::v1::PositionLimitFinding>();
+  if (t == "LargeTraderReport") return std::make_unique<clearing::v1::LargeTraderReport>();
   if (type_name.empty()) {
     return Err(Status::InvalidArgument("topic '" + topic +
                                        "' has no known message type; give --type (Trade, Quote, "
                                        "ReferencePrice, SettlementOverride, Position, DeadLetter, "
-                                       "EodRun, SettlementPrice, VariationMargin, FinalSettlement)"));
+                                       "EodRun, SettlementPrice, VariationMargin, FinalSettlement, "
+                                       "OffsetInstruction, Offset, PositionLimitFinding, "
+                                       "LargeTraderReport)"));
   }
   return Err(Status::InvalidArgument("unknown message type '" + type_name + "'"));
 }
