@@ -188,12 +188,18 @@ int main(int argc, char** argv) {
   bench_cmd
       ->add_option("--stage", bench_stage,
                    "ingest: trades/s into RocksDB; settlement: settlement and variation margin of "
-                   "--accounts (default 1000000) x --contracts open positions")
+                   "--accounts (default 1000000) x --contracts open positions; offsetting: Rule "
+                   "855 offsets and position limits of --accounts accounts in --owners owners")
       ->capture_default_str()
-      ->check(CLI::IsMember({"ingest", "settlement"}));
+      ->check(CLI::IsMember({"ingest", "settlement", "offsetting"}));
   bench_cmd
       ->add_option("--contracts", settlement_bench.contracts,
                    "With --stage settlement: contracts per account (1..5)")
+      ->capture_default_str();
+  OffsetLimitsBenchOptions limits_bench;
+  bench_cmd
+      ->add_option("--owners", limits_bench.owners,
+                   "With --stage offsetting: beneficial owners the accounts belong to")
       ->capture_default_str();
 
   // calendar
@@ -292,6 +298,11 @@ int main(int argc, char** argv) {
       settlement_bench.refdata_dir = refdata_dir;
       if (bench_cmd->count("--accounts") > 0) settlement_bench.accounts = bench.accounts;
       return Code(SettlementBenchCommand(settlement_bench));
+    }
+    if (bench_stage == "offsetting") {
+      limits_bench.refdata_dir = refdata_dir;
+      if (bench_cmd->count("--accounts") > 0) limits_bench.accounts = bench.accounts;
+      return Code(OffsetLimitsBenchCommand(limits_bench));
     }
     return Code(BenchCommand(bench));
   }

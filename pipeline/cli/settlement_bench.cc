@@ -6,13 +6,17 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "eodclear/state/v1/state.pb.h"
 #include "pipeline/metrics.h"
 #include "pipeline/refdata/refdata.h"
+#include "pipeline/run_ledger.h"
 #include "pipeline/runner/eod_runner.h"
+#include "stages/offsetting/offsetting_stage.h"
+#include "stages/position_limits/position_limits_stage.h"
 #include "stages/settlement/settlement_stage.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
@@ -177,6 +181,123 @@ ExitCode SettlementBenchCommand(const SettlementBenchOptions& options) {
             << outbox << " outbox records\n"
             << "  peak memory: " << PeakRssMiB() << " MiB (" << rss_before
             << " MiB before the stage)\n";
+  return ExitCode::kSuccess;
+}
+
+}  // namespace eodclear
+
+namespace eodclear {
+
+ExitCode OffsetLimitsBenchCommand(const OffsetLimitsBenchOptions& options) {
+  if (options.accounts < 2 || options.accounts % 2 != 0 || options.owners < 1 ||
+      options.owners > options.accounts) {
+    return Fail(Status::InvalidArgument(
+        "--accounts must be even and >= 2, and --owners between 1 and --accounts"));
+  }
+  std::string dir = (fs::temp_directory_path() / "eodclear-bench-limits-XXXXXX").string();
+  if (mkdtemp(dir.data()) == nullptr) return Fail(Status::Unavailable("cannot create a temp dir"));
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } cleanup{dir};
+  // Reference data: the shipped folder with the bench's accounts (every account auto-offset).
+  fs::path refdir = fs::path(dir) / "refdata";
+  fs::create_directories(refdir);
+  for (const auto& entry : fs::directory_iterator(options.refdata_dir)) {
+    if (entry.path().extension() == ".csv")
+      fs::copy_file(entry.path(), refdir / entry.path().filename());
+  }
+  {
+    std::ofstream accounts(refdir / "accounts.csv", std::ios::trunc);
+    accounts << "account,firm,owner,origin,auto_offset\n";
+    for (int64_t i = 0; i < options.accounts; ++i) {
+      accounts << "ACC" << i << ",F" << i % 50 << ",OWNER" << i % options.owners
+               << ",customer,true\n";
+    }
+    std::ofstream exemptions(refdir / "exemptions.csv", std::ios::trunc);
+    exemptions << "owner,product,kind,quantity,valid_from,valid_to\n";
+  }
+  Clock::time_point loading = Clock::now();
+  auto refdata = RefData::Load(refdir.string());
+  if (!refdata) return Fail(refdata.error());
+  std::cerr << "bench: reference data with " << options.accounts << " accounts loaded in "
+            << std::chrono::duration<double>(Clock::now() - loading).count() << " s\n";
+
+  StateStoreOptions so;
+  so.path = (fs::path(dir) / "state").string();
+  auto store = StateStore::Open(so);
+  if (!store) return Fail(store.error());
+  const Date date = *Date::Parse("2023-06-14");
+
+  // Pairs of accounts hold mirror positions: long 25 MMC / short 2 ME (offsets 20 : 2, 5 MMC
+  // remain) against short 25 MMC / long 2 ME; 30 CNH and 40 MNH long against short.
+  Clock::time_point setup = Clock::now();
+  rocksdb::WriteBatch batch;
+  int64_t positions = 0;
+  pb_state::PositionState s;
+  struct Holding {
+    const char* contract;
+    int64_t quantity;
+  };
+  constexpr Holding kHoldings[] = {{"MMCU23", 25}, {"MEU23", -2}, {"CNHU23", 30}, {"MNHU23", 40}};
+  for (int64_t i = 0; i < options.accounts; ++i) {
+    int64_t sign = i % 2 == 0 ? 1 : -1;
+    for (const Holding& h : kHoldings) {
+      s.Clear();
+      s.set_net_quantity(sign * h.quantity);
+      s.set_activity_date("2023-06-13");
+      s.set_buy_value("0");
+      s.set_sell_value("0");
+      batch.Put(
+          (*store)->cf(StateCf::kPositions),
+          keys::PositionKey("F" + std::to_string(i % 50), "ACC" + std::to_string(i), h.contract),
+          s.SerializeAsString());
+      ++positions;
+    }
+    if (batch.Count() >= 200000) {
+      Status st = (*store)->Write(&batch, false);
+      if (!st.ok()) return Fail(st);
+      batch.Clear();
+    }
+  }
+  if (Status st = (*store)->Write(&batch, false); !st.ok()) return Fail(st);
+  std::cerr << "bench: wrote " << positions << " positions in "
+            << std::chrono::duration<double>(Clock::now() - setup).count() << " s\n";
+
+  Metrics metrics;
+  std::ostringstream progress;
+  RunContext ctx;
+  ctx.business_date = date;
+  ctx.run_id = NewRunId(date, 1);
+  ctx.store = store->get();
+  ctx.products = &refdata->products;
+  ctx.calendars = &refdata->calendars;
+  ctx.accounts = &refdata->accounts;
+  ctx.offsets = &refdata->offsets;
+  ctx.limits = &refdata->limits;
+  ctx.metrics = &metrics;
+  ctx.progress = &progress;
+  OffsettingStage offsetting(OffsettingOptions{}, KafkaOptions{});
+  PositionLimitsStage limits(PositionLimitsOptions{});
+  double rss_before = PeakRssMiB();
+  Clock::time_point t0 = Clock::now();
+  auto outcome = RunEndOfDay(ctx, {&offsetting, &limits});
+  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!outcome) return Fail(outcome.error());
+  std::cerr << progress.str();
+  auto ledger = RunLedger::Load(store->get(), date);
+  if (!ledger) return Fail(ledger.error());
+  const auto& times = ledger->state().stage_seconds();
+  std::cout << "offsetting and limits bench: " << options.accounts << " accounts, "
+            << options.owners << " owners, " << positions << " positions\n"
+            << "  offsetting: " << times.at("offsetting")
+            << " s, position limits: " << times.at("position_limits") << " s, together " << seconds
+            << " s\n"
+            << "  peak memory: " << PeakRssMiB() << " MiB (" << rss_before
+            << " MiB before the stages, reference data included)\n";
   return ExitCode::kSuccess;
 }
 

@@ -21,3 +21,19 @@ struct SettlementBenchOptions {
 ExitCode SettlementBenchCommand(const SettlementBenchOptions& options);
 
 }  // namespace eodclear
+
+namespace eodclear {
+
+struct OffsetLimitsBenchOptions {
+  int64_t accounts = 1'000'000;
+  int64_t owners = 200'000;
+  std::string refdata_dir;
+};
+
+// `eodclear bench --stage offsetting`: writes `accounts` accounts (grouped into `owners` beneficial
+// owners, all auto-offset) each holding MMCU23/MEU23 (offsettable, 10 : 1) and CNHU23/MNHU23 (limit
+// checked, 10 MNH : 1 CNH) into a fresh RocksDB database, then runs the offsetting and
+// position-limit stages on them. Prints each stage's time and the process's peak memory.
+ExitCode OffsetLimitsBenchCommand(const OffsetLimitsBenchOptions& options);
+
+}  // namespace eodclear
