@@ -2,10 +2,20 @@
 
 #include <algorithm>
 
+#include "pipeline/metrics.h"
+#include "pipeline/stage.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
 
 namespace eodclear {
+
+Status CompleteStage(RunContext& ctx, std::string_view stage, double seconds,
+                     rocksdb::WriteBatch* batch) {
+  ctx.ledger->MarkCompleted(stage, seconds);
+  ctx.metrics->SetStageSeconds(stage, seconds);
+  EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(batch, ctx.store));
+  return ctx.store->Write(batch, /*sync=*/true);
+}
 
 Result<RunLedger> RunLedger::Load(StateStore* store, Date date) {
   RunLedger ledger;

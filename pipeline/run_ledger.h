@@ -17,6 +17,13 @@ class StateStore;
 // The run state of one business date (column family `runs`): which stages completed, the input
 // counts, and the run id whose publish committed. Stages update it only inside their own
 // WriteBatch, so it is always consistent with the state it describes.
+struct RunContext;
+
+// A stage's last write: marks `stage` completed after `seconds` in the ledger and the metrics, puts
+// the run state in `batch` with the stage's last outputs, and writes the batch, synced.
+Status CompleteStage(RunContext& ctx, std::string_view stage, double seconds,
+                     rocksdb::WriteBatch* batch);
+
 class RunLedger {
  public:
   // Reads the date's state (empty when the date never ran).

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "eodclear/state/v1/state.pb.h"
@@ -39,6 +40,24 @@ double PeakRssMiB() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
+// A temporary folder for a bench's state, removed when the bench ends.
+struct BenchFolder {
+  std::string path;
+  static Result<std::unique_ptr<BenchFolder>> Make(const std::string& prefix) {
+    std::string dir = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (mkdtemp(dir.data()) == nullptr) {
+      return Err(Status::Unavailable("cannot create a temporary folder for the bench"));
+    }
+    auto folder = std::make_unique<BenchFolder>();
+    folder->path = dir;
+    return folder;
+  }
+  ~BenchFolder() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
 struct BenchContract {
   const char* symbol;
   const char* bid;
@@ -67,15 +86,9 @@ ExitCode SettlementBenchCommand(const SettlementBenchOptions& options) {
   }
   auto refdata = RefData::Load(options.refdata_dir);
   if (!refdata) return Fail(refdata.error());
-  std::string dir = (fs::temp_directory_path() / "eodclear-bench-settlement-XXXXXX").string();
-  if (mkdtemp(dir.data()) == nullptr) return Fail(Status::Unavailable("cannot create a temp dir"));
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  } cleanup{dir};
+  auto temp = BenchFolder::Make("eodclear-bench-settlement");
+  if (!temp) return Fail(temp.error());
+  const std::string dir = (*temp)->path;
 
   StateStoreOptions so;
   so.path = dir;
@@ -194,15 +207,9 @@ ExitCode OffsetLimitsBenchCommand(const OffsetLimitsBenchOptions& options) {
     return Fail(Status::InvalidArgument(
         "--accounts must be even and >= 2, and --owners between 1 and --accounts"));
   }
-  std::string dir = (fs::temp_directory_path() / "eodclear-bench-limits-XXXXXX").string();
-  if (mkdtemp(dir.data()) == nullptr) return Fail(Status::Unavailable("cannot create a temp dir"));
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  } cleanup{dir};
+  auto temp = BenchFolder::Make("eodclear-bench-limits");
+  if (!temp) return Fail(temp.error());
+  const std::string dir = (*temp)->path;
   // Reference data: the shipped folder with the bench's accounts (every account auto-offset).
   fs::path refdir = fs::path(dir) / "refdata";
   fs::create_directories(refdir);

@@ -14,6 +14,7 @@
 #include "pipeline/refdata/offset_table.h"
 #include "pipeline/refdata/product_catalog.h"
 #include "pipeline/run_ledger.h"
+#include "pipeline/settlement_history.h"
 #include "pipeline/side_input.h"
 #include "stages/offsetting/offset_rules.h"
 #include "storage/keys.h"
@@ -37,20 +38,9 @@ struct ReceivedInstruction {
 // when none.
 Result<std::string> PriorSettlement(const StateStore& store, const std::string& contract, Date date,
                                     bool inclusive = false) {
-  auto it = store.NewIterator(StateCf::kSettlements);
-  it->Seek(keys::SettlementKey(contract, inclusive ? date.AddDays(1) : date));
-  if (it->Valid()) {
-    it->Prev();
-  } else {
-    it->SeekToLast();
-  }
-  EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
-  if (!it->Valid() || !it->key().starts_with(keys::SettlementPrefix(contract))) return "";
-  pb::SettlementState s;
-  if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-    return Err(Status::Internal("a settlement of " + contract + " is corrupt"));
-  }
-  return s.price();
+  EODCLEAR_ASSIGN_OR_RETURN(auto stored,
+                            SettlementBefore(store, contract, inclusive ? date.AddDays(1) : date));
+  return stored ? stored->price : std::string();
 }
 
 }  // namespace
@@ -259,10 +249,7 @@ Status OffsettingStage::Run(RunContext& ctx) {
   rs->set_messages_rejected(rs->messages_rejected() + rejected);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  ctx.ledger->MarkCompleted(name(), seconds);
-  ctx.metrics->SetStageSeconds(name(), seconds);
-  EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, store));
-  EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  EODCLEAR_RETURN_IF_ERROR(CompleteStage(ctx, name(), seconds, &batch));
   *ctx.progress << "offsetting: " << offsets.size() << " offsets (" << instructions.size()
                 << " instructions, " << rejected << " to dead letters) in " << seconds << " s\n";
   return Status::Ok();

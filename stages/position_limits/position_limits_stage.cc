@@ -105,10 +105,7 @@ Status PositionLimitsStage::Run(RunContext& ctx) {
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  ctx.ledger->MarkCompleted(name(), seconds);
-  ctx.metrics->SetStageSeconds(name(), seconds);
-  EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, store));
-  EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  EODCLEAR_RETURN_IF_ERROR(CompleteStage(ctx, name(), seconds, &batch));
   *ctx.progress << "position_limits: " << findings.size() << " findings, " << reports.size()
                 << " large-trader report records in " << seconds << " s\n";
   return Status::Ok();

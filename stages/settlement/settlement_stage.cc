@@ -20,6 +20,7 @@
 #include "pipeline/refdata/expiry.h"
 #include "pipeline/refdata/product_catalog.h"
 #include "pipeline/run_ledger.h"
+#include "pipeline/settlement_history.h"
 #include "pipeline/side_input.h"
 #include "stages/settlement/curve_settlement.h"
 #include "stages/settlement/settlement_price.h"
@@ -295,26 +296,11 @@ Result<ContractWork*> SettlementRun::Work(const std::string& contract) {
 
 Status SettlementRun::LoadPrior(ContractWork& w) {
   // The latest settlement before the business date, else the latest DAILY override before it.
-  auto it = ctx_.store->NewIterator(StateCf::kSettlements);
-  it->Seek(keys::SettlementKey(w.contract, date_));
-  if (it->Valid()) {
-    it->Prev();
-  } else {
-    it->SeekToLast();
-  }
-  EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
-  const std::string prefix = keys::SettlementPrefix(w.contract);
-  if (it->Valid() && it->key().starts_with(prefix)) {
-    EODCLEAR_ASSIGN_OR_RETURN(keys::SettlementKeyParts k, keys::ParseSettlementKey(std::string_view(
-                                                              it->key().data(), it->key().size())));
-    state::SettlementState s;
-    if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status::Internal("settlement of " + w.contract + " on " + k.date.ToString() +
-                              " is corrupt");
-    }
-    EODCLEAR_ASSIGN_OR_RETURN(Decimal price, ParseDecimal(s.price(), "settlement price"));
+  EODCLEAR_ASSIGN_OR_RETURN(auto stored, SettlementBefore(*ctx_.store, w.contract, date_));
+  if (stored) {
+    EODCLEAR_ASSIGN_OR_RETURN(Decimal price, ParseDecimal(stored->price, "settlement price"));
     w.prior = price;
-    w.prior_source = "settlement of " + k.date.ToString();
+    w.prior_source = "settlement of " + stored->date.ToString();
     return Status::Ok();
   }
   auto o = inputs_.overrides.find({w.contract, static_cast<int>(SettlementOverride::DAILY)});
@@ -345,29 +331,20 @@ Status SettlementRun::ScanContracts() {
       }));
   // Contracts with prints, quotes or a daily override today settle too (they may anchor others).
   std::set<std::string> more;
-  Status bad_key;
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kDayTrades, keys::DatePrefix(date_),
-                                                  [&](std::string_view k, std::string_view) {
-                                                    auto key = keys::ParseDayTradesKey(k);
-                                                    if (!key) {
-                                                      bad_key = key.error();
-                                                      return false;
-                                                    }
-                                                    more.insert(key->contract);
-                                                    return true;
-                                                  }));
-  EODCLEAR_RETURN_IF_ERROR(bad_key);
-  EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(StateCf::kQuotes, keys::DatePrefix(date_),
-                                                  [&](std::string_view k, std::string_view) {
-                                                    auto key = keys::ParseContractDayKey(k);
-                                                    if (!key) {
-                                                      bad_key = key.error();
-                                                      return false;
-                                                    }
-                                                    more.insert(key->contract);
-                                                    return true;
-                                                  }));
-  EODCLEAR_RETURN_IF_ERROR(bad_key);
+  // The contracts named by the date's keys of `cf`, parsed by `parse`.
+  auto contracts_of = [&](StateCf cf, auto parse) -> Status {
+    Status bad_key;
+    EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanPrefix(cf, keys::DatePrefix(date_),
+                                                    [&](std::string_view k, std::string_view) {
+                                                      auto key = parse(k);
+                                                      if (!key) bad_key = key.error();
+                                                      if (key) more.insert(key->contract);
+                                                      return key.has_value();
+                                                    }));
+    return bad_key;
+  };
+  EODCLEAR_RETURN_IF_ERROR(contracts_of(StateCf::kDayTrades, keys::ParseDayTradesKey));
+  EODCLEAR_RETURN_IF_ERROR(contracts_of(StateCf::kQuotes, keys::ParseContractDayKey));
   for (const auto& [key, by_date] : inputs_.overrides) {
     if (by_date.contains(date_)) more.insert(key.first);
   }

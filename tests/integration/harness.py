@@ -84,6 +84,10 @@ class Schemas:
     SettlementPrice: Optional[type] = None
     VariationMargin: Optional[type] = None
     FinalSettlement: Optional[type] = None
+    # clearing.v1 offsetting and position-limit outputs (schemas/clearing/v1/limits.proto).
+    Offset: Optional[type] = None
+    PositionLimitFinding: Optional[type] = None
+    LargeTraderReport: Optional[type] = None
 
 
 @dataclasses.dataclass
@@ -105,11 +109,14 @@ def load_schemas(python_schemas: str) -> Schemas:
     dead_letter = importlib.import_module("clearing.v1.dead_letter_pb2")
     eod_run = importlib.import_module("clearing.v1.eod_run_pb2")
     settlement = importlib.import_module("clearing.v1.settlement_pb2")
+    limits = importlib.import_module("clearing.v1.limits_pb2")
     return Schemas(Trade=trade.Trade, Position=position.Position,
                    DeadLetter=dead_letter.DeadLetter, EodRun=eod_run.EodRun,
                    SettlementPrice=settlement.SettlementPrice,
                    VariationMargin=settlement.VariationMargin,
-                   FinalSettlement=settlement.FinalSettlement)
+                   FinalSettlement=settlement.FinalSettlement,
+                   Offset=limits.Offset, PositionLimitFinding=limits.PositionLimitFinding,
+                   LargeTraderReport=limits.LargeTraderReport)
 
 
 def parse_env(description: Optional[str] = None, argv: Optional[list] = None) -> Env:
@@ -602,6 +609,19 @@ def settlement_topics(pb: Schemas) -> dict:
     """The settlement stage's output topics -> their message classes, for `extra_topics`."""
     return {"settlement-prices": pb.SettlementPrice, "variation-margin": pb.VariationMargin,
             "final-settlements": pb.FinalSettlement}
+
+
+def limits_topics(pb: Schemas) -> dict:
+    """The offsetting and position-limits stages' output topics -> their message classes, for
+    `extra_topics` (schemas/clearing/v1/limits.proto; docs/offsetting-and-limits.md)."""
+    return {"offsets": pb.Offset, "position-limit-findings": pb.PositionLimitFinding,
+            "large-trader-reports": pb.LargeTraderReport}
+
+
+def output_topics(pb: Schemas) -> dict:
+    """Every output topic a run summarises in its eod-runs record besides positions and
+    dead-letters: the settlement topics and the offsetting/position-limits topics."""
+    return {**settlement_topics(pb), **limits_topics(pb)}
 
 
 def read_published_run(reader: TopicReader, pb: Schemas, date: str,
