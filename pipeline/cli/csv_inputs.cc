@@ -83,6 +83,10 @@ class RowCheck {
 
 }  // namespace
 
+constexpr InputKind kAllInputKinds[] = {
+    InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices,
+    InputKind::kSettlementOverrides, InputKind::kOffsetInstructions};
+
 const std::vector<std::string>& InputHeader(InputKind kind) {
   switch (kind) {
     case InputKind::kTrades:
@@ -100,13 +104,11 @@ const std::vector<std::string>& InputHeader(InputKind kind) {
 }
 
 Result<InputKind> DetectInputKind(const CsvFile& file) {
-  for (InputKind k : {InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices,
-                      InputKind::kSettlementOverrides}) {
+  for (InputKind k : kAllInputKinds) {
     if (file.header() == InputHeader(k)) return k;
   }
   std::string accepted;
-  for (InputKind k : {InputKind::kTrades, InputKind::kQuotes, InputKind::kReferencePrices,
-                      InputKind::kSettlementOverrides}) {
+  for (InputKind k : kAllInputKinds) {
     std::string h;
     for (const auto& c : InputHeader(k)) h += (h.empty() ? "" : ",") + c;
     accepted += "\n  " + h;

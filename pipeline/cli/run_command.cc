@@ -84,6 +84,7 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   }
   SettlementOptions settlement = options.settlement;
   OffsettingOptions offsetting;
+  offsetting.settlement_prices_topic = settlement.settlement_prices_topic;
   PositionLimitsOptions limits;
   {
     auto split = [](const std::string& flag, const std::string& value, std::string* firm,

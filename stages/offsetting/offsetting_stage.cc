@@ -8,6 +8,7 @@
 #include <set>
 
 #include "clearing/v1/limits.pb.h"
+#include "clearing/v1/settlement.pb.h"
 #include "eodclear/state/v1/state.pb.h"
 #include "pipeline/metrics.h"
 #include "pipeline/refdata/account_directory.h"
@@ -34,13 +35,30 @@ struct ReceivedInstruction {
   int64_t offset = 0;
 };
 
-// The latest settlement price of `contract` before `date` (or on it, `inclusive`), as text; empty
-// when none.
-Result<std::string> PriorSettlement(const StateStore& store, const std::string& contract, Date date,
-                                    bool inclusive = false) {
-  EODCLEAR_ASSIGN_OR_RETURN(auto stored,
-                            SettlementBefore(store, contract, inclusive ? date.AddDays(1) : date));
-  return stored ? stored->price : std::string();
+// The price an offset leg in `contract` is booked at: the prior settlement the settlement stage
+// used for the business date (its settlement-prices record), or on the contract's first day, when
+// there is none, the day's own settlement. `first_day` tells which.
+struct LegPrice {
+  std::string price;
+  bool first_day = false;
+};
+Result<LegPrice> OffsetPrice(const StateStore& store, const std::string& settlement_prices_topic,
+                             const std::string& contract, Date date) {
+  EODCLEAR_ASSIGN_OR_RETURN(
+      auto stored, store.Get(StateCf::kOutbox, keys::OutboxKey(date, settlement_prices_topic,
+                                                               date.ToString() + "|" + contract)));
+  if (stored) {
+    clearing::v1::SettlementPrice sp;
+    if (!sp.ParseFromString(*stored)) {
+      return Err(Status::Internal("the settlement price of " + contract + " is corrupt"));
+    }
+    if (!sp.prior_price().empty()) return LegPrice{sp.prior_price(), false};
+    return LegPrice{sp.price(), true};
+  }
+  // Not settled today (cannot happen for a contract with positions): the stored history.
+  EODCLEAR_ASSIGN_OR_RETURN(auto prior, SettlementBefore(store, contract, date));
+  if (prior) return LegPrice{prior->price, false};
+  return LegPrice{"", true};
 }
 
 }  // namespace
@@ -179,7 +197,7 @@ Status OffsettingStage::Run(RunContext& ctx) {
 
   // Transfers: each leg to the account, its opposite to the offset account.
   std::map<std::string, int64_t> deltas;  // position key -> change of net quantity
-  std::map<std::string, std::string> prices;
+  std::map<std::string, LegPrice> prices;
   std::map<std::string, int> record_counts;
   for (size_t i = 0; i < offsets.size(); ++i) {
     const Offset& o = offsets[i];
@@ -194,22 +212,17 @@ Status OffsettingStage::Run(RunContext& ctx) {
     out.set_offset_account(options_.offset_account);
     for (const OffsetLeg& leg : o.legs) {
       if (!prices.contains(leg.contract)) {
-        EODCLEAR_ASSIGN_OR_RETURN(prices[leg.contract],
-                                  PriorSettlement(*store, leg.contract, date));
+        EODCLEAR_ASSIGN_OR_RETURN(
+            prices[leg.contract],
+            OffsetPrice(*store, options_.settlement_prices_topic, leg.contract, date));
       }
-      if (prices[leg.contract].empty()) {
-        // A contract's first day has no prior settlement: the day's own settlement is the basis.
-        EODCLEAR_ASSIGN_OR_RETURN(std::string today,
-                                  PriorSettlement(*store, leg.contract, date, /*inclusive=*/true));
-        if (!today.empty()) {
-          prices[leg.contract] = today;
-          out.set_price_basis("settlement of " + date_text + " (the contract's first day)");
-        }
+      if (prices[leg.contract].first_day) {
+        out.set_price_basis("settlement of " + date_text + " (the contract's first day)");
       }
       auto* l = out.add_legs();
       l->set_contract(leg.contract);
       l->set_quantity(leg.quantity);
-      l->set_price(prices[leg.contract]);
+      l->set_price(prices[leg.contract].price);
       deltas[keys::PositionKey(o.firm, o.account, leg.contract)] += leg.quantity;
       deltas[keys::PositionKey(options_.offset_firm, options_.offset_account, leg.contract)] -=
           leg.quantity;

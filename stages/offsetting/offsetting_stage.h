@@ -11,6 +11,9 @@ struct OffsettingOptions {
   std::string instructions_topic = "offset-instructions";
   std::string consumer_group = "eodclear-offsetting";
   std::string offsets_topic = "offsets";
+  // The settlement stage's prices of the date (outbox), whose prior prices the offsets are booked
+  // at.
+  std::string settlement_prices_topic = "settlement-prices";
   // The clearing house's offset account, the counterparty of every offset's legs.
   std::string offset_firm = "CH";
   std::string offset_account = "CH-OFFSET";

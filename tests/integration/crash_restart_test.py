@@ -20,8 +20,24 @@ Scenario (the issue's must-show):
    (with the number and volume of the window's trades; micros at their parent's price) and the
    `variation-margin` records are multiplier x sum of (settlement - price) x signed quantity per
    account and contract, so no trade print or trade value was applied twice either; nothing is
-   final-settled; record counts and checksums of every output topic equal the eod-runs record's;
-   messages_consumed == 100000 and messages_rejected == 0 (nothing counted twice).
+   final-settled; record counts and checksums of every output topic (positions, dead-letters,
+   the three settlement topics, offsets, position-limit-findings, large-trader-reports) equal the
+   eod-runs record's, which summarises exactly those; messages_consumed == 100000 and
+   messages_rejected == 0 (nothing counted twice).
+4. Offsetting and position limits, worked out here from the fixture's reference data:
+   - offsets: none. Every trading account ("F01-A001".., "F01-FLAT1"..) is absent from
+     accounts.csv, so none is auto_offset (an unlisted account never is) and no instruction is
+     loaded; a setup check makes sure of it, the expected offsets are computed with the Rule 855
+     rule anyway (harness.expected_auto_offsets: empty) and the positions are the trades' own;
+   - position-limit-findings: none. The data is constrained, not assumed: a setup check computes
+     every owner's (= account's) net CNH equivalent (MNH at 0.1) per month and over all months
+     from the CSV and requires it within the smallest per-month level (5,000 CNH) and the
+     all-months limit (10,000 CNH), so no finding can arise whichever month is the spot month
+     (CNHM23's spot month contains the date) and whatever exemptions say (they only raise limits);
+   - large-trader-reports: random, so computed from the CSV (harness.expected_large_trader_reports):
+     every account reaching 25 CNH long or short in one CNH month (or 250 MNH in one MNH month)
+     has each of its non-zero positions in that product reported, once, keyed
+     business_date|owner|firm|account|contract.
 
 Set EODCLEAR_E2E_SEED to replay one random scenario (the seed is printed), EODCLEAR_E2E_KEEP=1 to
 keep the temporary folder.
@@ -285,6 +301,21 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
                    "setup: some positions net to zero (they must not be published)")
     print(f"{len(expected)} non-zero positions expected; {len(flat_keys)} flat ones must be "
           "absent", flush=True)
+    # Offsetting and position limits (docstring, point 4).
+    listed = harness.load_accounts(env.refdata)
+    traded_accounts = {a for t in trades for a in (t.buyer_account, t.seller_account)}
+    checks.require(not traded_accounts & set(listed),
+                   "setup: no trading account is in accounts.csv (none auto-offsets; each is its "
+                   "own owner)", f"listed: {sorted(traded_accounts & set(listed))[:5]}")
+    net_positions = {k: v[0] for k, v in expected.items()}
+    expected_offsets = harness.expected_auto_offsets(net_positions, env.refdata)
+    checks.require(expected_offsets == [], "setup: Rule 855 gives no AUTO offset for these "
+                   "positions", f"{expected_offsets[:3]}")
+    headroom = harness.limit_headroom_problems(net_positions, env.refdata)
+    checks.require(not headroom, "setup: every owner's CNH/MNH position is within every limit "
+                   "(no finding can arise)", f"{headroom[:5]}")
+    expected_reports = harness.expected_large_trader_reports(net_positions, env.refdata)
+    print(f"{len(expected_reports)} large-trader report records expected", flush=True)
 
     with harness.Session(env) as s:
         bootstrap = s.start_broker(partitions=PARTITIONS)
@@ -373,7 +404,7 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
 
         with harness.TopicReader(bootstrap) as reader:
             published = harness.read_published_run(
-                reader, env.pb, DATE, extra_topics=harness.settlement_topics(env.pb))
+                reader, env.pb, DATE, extra_topics=harness.output_topics(env.pb))
 
     # Verification, from what python3-kafka read.
     for topic, contents in published.topics.items():
@@ -394,7 +425,7 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
     checks.equal(run.messages_rejected, 0, "eod-runs record: messages_rejected")
     harness.check_run_summaries(checks, published)
     harness.check_summary_topics(checks, published,
-                                 ["positions", "dead-letters", *harness.settlement_topics(env.pb)])
+                                 ["positions", "dead-letters", *harness.output_topics(env.pb)])
     harness.check_position_keys(checks, published)
     checks.equal(len(published.dead_letters), 0, "no dead letters carry the run id")
     actual = harness.positions_by_key(published)
@@ -437,6 +468,27 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
     checks.equal(got_totals, dict(want_totals), "variation margin FIRM_TOTAL per (firm, currency)")
     checks.equal(len(published.extra["final-settlements"]), 0,
                  "no final-settlements record (no contract expires on the date)")
+
+    # Offsetting and position limits (docstring, point 4).
+    checks.equal(len(published.extra["offsets"]), 0,
+                 "no offsets record (no trading account is auto_offset; no instruction)")
+    checks.equal(len(published.extra["position-limit-findings"]), 0,
+                 "no position-limit-findings record (every owner within every limit)")
+    got_reports = [(m.owner, m.firm, m.account, m.contract, m.long, m.short)
+                   for _, m in published.extra["large-trader-reports"]]
+    checks.equal(len(got_reports), len(set(got_reports)),
+                 "each large-trader report record appears once")
+    report_differ = set(got_reports) ^ expected_reports
+    checks.check(not report_differ, "large-trader-reports of the run == every position of each "
+                 "owner reaching a reporting level (25 CNH / 250 MNH in one month), computed from "
+                 "the CSV (owner, firm, account, contract, long, short)",
+                 f"{len(got_reports)} published, {len(expected_reports)} expected; "
+                 f"unexpected e.g. {sorted(set(got_reports) - expected_reports)[:3]}; missing e.g. "
+                 f"{sorted(expected_reports - set(got_reports))[:3]}")
+    checks.check(any(r[3].startswith("CNH") for r in expected_reports),
+                 "the scenario has accounts reaching the CNH reporting level (the comparison "
+                 "above is not vacuous)")
+    harness.check_report_keys(checks, published)
 
 
 if __name__ == "__main__":

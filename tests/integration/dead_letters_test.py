@@ -13,9 +13,17 @@ python3-kafka:
   partition and offset, the original key and value byte for byte, and the date's run id;
 - `positions` equals the positions computed here from the applied trades only;
 - `settlement-prices` holds exactly the overrides, one per contract traded validly;
-- the date's `eod-runs` record counts the dead letters, says SUCCEEDED_WITH_DATA_ERRORS, and its
-  topic summaries (positions, dead-letters, settlement-prices, variation-margin, final-settlements)
-  match the records published under its run id.
+- the date's `eod-runs` record counts the dead letters, says SUCCEEDED_WITH_DATA_ERRORS, lists the
+  stages ingest, settlement, offsetting, position_limits, publish in that order, and its topic
+  summaries (positions, dead-letters, settlement-prices, variation-margin, final-settlements,
+  offsets, position-limit-findings, large-trader-reports, once each and no other) match the records
+  published under its run id (count and checksum);
+- `offsets`, `position-limit-findings` and `large-trader-reports` have no record of the run, as
+  worked out from the fixture's reference data: the accounts (ACC1, ACC2, ACC5, ACC9) are not in
+  accounts.csv, so none is auto_offset and each is its own owner; the contracts applied (ESU23,
+  MEU23, NQU23) include no pair of offsets.csv held on both sides (ES pairs only with MES, not
+  traded) and no product of position_limits.csv (CNH, MNH), so nothing is limit-checked or
+  reportable; the positions are therefore the trades' own (no CH/CH-OFFSET legs).
 """
 
 import collections
@@ -329,13 +337,16 @@ def settlement_prices_are_the_operator_overrides():
 @checks.add
 def eod_run_topic_summaries_match_published_records():
     s = scenario()
-    from clearing.v1 import dead_letter_pb2, position_pb2, settlement_pb2
+    from clearing.v1 import dead_letter_pb2, limits_pb2, position_pb2, settlement_pb2
     run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
     h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
     types = {"positions": position_pb2.Position, "dead-letters": dead_letter_pb2.DeadLetter,
              "settlement-prices": settlement_pb2.SettlementPrice,
              "variation-margin": settlement_pb2.VariationMargin,
-             "final-settlements": settlement_pb2.FinalSettlement}
+             "final-settlements": settlement_pb2.FinalSettlement,
+             "offsets": limits_pb2.Offset,
+             "position-limit-findings": limits_pb2.PositionLimitFinding,
+             "large-trader-reports": limits_pb2.LargeTraderReport}
     summaries = {t.topic: t for t in run.topics}
     problems = []
     if sorted(summaries) != sorted(types) or len(run.topics) != len(types):
@@ -356,16 +367,70 @@ def eod_run_topic_summaries_match_published_records():
                             (topic, t.checksum, h.record_checksum(values)))
     # Non-empty where the scenario makes records: a settlement per contract and a variation-margin
     # record per position (no contract expires on the date, so final-settlements stays empty).
-    counts = {t: summaries[t].records for t in ("settlement-prices", "final-settlements")
-              if t in summaries}
-    if counts != {"settlement-prices": len(OVERRIDES), "final-settlements": 0}:
-        problems.append("records (settlement-prices, final-settlements) %s, expected %d and 0" %
-                        (counts, len(OVERRIDES)))
+    # Offsetting and position limits have nothing to do here (see the module docstring): their
+    # topics are summarised with 0 records and the checksum of no record.
+    want_counts = {"settlement-prices": len(OVERRIDES), "final-settlements": 0, "offsets": 0,
+                   "position-limit-findings": 0, "large-trader-reports": 0}
+    counts = {t: summaries[t].records for t in want_counts if t in summaries}
+    if counts != want_counts:
+        problems.append("records per topic %s, expected %s" % (counts, want_counts))
     if "variation-margin" in summaries and \
             summaries["variation-margin"].records < len(s["expected_positions"]):
         problems.append("variation-margin: %d records, fewer than the %d positions" %
                         (summaries["variation-margin"].records, len(s["expected_positions"])))
     h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+@checks.add
+def no_offsets_findings_or_reports_as_worked_out_from_the_refdata():
+    """Works out from accounts.csv, offsets.csv and position_limits.csv that this scenario makes
+    no offset, finding or report, then checks no record of the run is on those topics."""
+    import csv
+    s = scenario()
+    from clearing.v1 import limits_pb2
+
+    def rows(name):
+        with open(os.path.join(state["args"].refdata, name)) as f:
+            return list(csv.DictReader(line for line in f if not line.startswith("#")))
+    listed = {r["account"] for r in rows("accounts.csv")}
+    accounts = {k[1] for k in s["expected_positions"]}
+    h.expect(not accounts & listed, "test setup: accounts %s are in accounts.csv" %
+             sorted(accounts & listed))
+    held = collections.defaultdict(dict)  # account -> product -> sign of its net position
+    for (_, account, contract), (net, _, _) in s["expected_positions"].items():
+        held[account][contract[:-3]] = net > 0
+    pairs = {frozenset((r["code"], r["offset_to"])) for r in rows("offsets.csv")}
+    both_sides = [(a, sorted(p)) for a, products in held.items() for p in pairs
+                  if p <= set(products) and len({products[x] for x in p}) == 2]
+    limited = {r["product"] for r in rows("position_limits.csv")}
+    traded = {c[:-3] for (_, _, c) in s["expected_positions"]}
+    # Even an account holding both sides would not be offset (none is auto_offset): this keeps the
+    # reasoning of the docstring true of the data.
+    h.expect(not both_sides and not traded & limited,
+             "test setup: an account holds both sides of a pair %s or a limited product is "
+             "traded %s" % (both_sides, sorted(traded & limited)))
+    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
+    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    problems = []
+    for topic, cls in (("offsets", limits_pb2.Offset),
+                       ("position-limit-findings", limits_pb2.PositionLimitFinding),
+                       ("large-trader-reports", limits_pb2.LargeTraderReport)):
+        of_run = [cls.FromString(r.value) for r in h.read_topic(s["bootstrap"], topic)]
+        of_run = [m for m in of_run if m.run_id == run.run_id]
+        if of_run:
+            problems.append("%s: %d records of the run, expected none, e.g. %s" %
+                            (topic, len(of_run), of_run[0]))
+    h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+@checks.add
+def eod_run_lists_the_five_stages_in_order():
+    s = scenario()
+    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
+    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    got = [t.stage for t in run.stages]
+    want = ["ingest", "settlement", "offsetting", "position_limits", "publish"]
+    h.expect(got == want, "eod-runs stages %s, expected %s" % (got, want))
 
 
 def main():

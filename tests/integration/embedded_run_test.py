@@ -3,9 +3,20 @@
 
 - On a small input folder (trades.csv, quotes.csv and settlement_overrides.csv, all valid) the run
   exits 0 and writes positions.jsonl, dead-letters.jsonl, eod-runs.jsonl, settlement-prices.jsonl,
-  variation-margin.jsonl and final-settlements.jsonl; the positions equal those computed here from
-  the CSV; eod-runs.jsonl holds one SUCCEEDED record whose run_id every position carries and whose
-  topic summaries count each file's records; there are no dead letters.
+  variation-margin.jsonl, final-settlements.jsonl, offsets.jsonl, position-limit-findings.jsonl
+  and large-trader-reports.jsonl; the positions equal those computed here from the CSV;
+  eod-runs.jsonl holds one SUCCEEDED record whose run_id every position carries, whose stages are
+  ingest, settlement, offsetting, position_limits, publish in that order, and whose topic
+  summaries (one per file but eod-runs) count each file's records (an empty file's summary has the
+  checksum of no record, 0000000000000000); there are no dead letters.
+- Offsetting and position limits, worked out by hand from the fixture's reference data
+  (tests/testdata/e2e/refdata): offsets.jsonl, position-limit-findings.jsonl and
+  large-trader-reports.jsonl are empty, and the positions are the trades' own (no CH/CH-OFFSET
+  legs). ACC-1 ends long 6 ESU23 and short 7 MESU23, both sides of the MES/ES pair of offsets.csv
+  (10 MES : 1 ES), but ACC-1 is not in accounts.csv, so it is never offset automatically (and 7 MES
+  is less than one block); the one listed account, CLR01-H1 (auto_offset true, owner
+  CLR01-PROP), holds only MEU23, which is in no pair. The only limited product traded is CNH:
+  CNHU23 +1 (ACC-1) and -1 (ACC-9), far below the reporting level 25 and every limit.
 - Every contract traded settles by a rule worked out by hand here: CNHU23 on its one trade in the
   window (tier 1), ESU23 and MEU23 on the closing quotes (tier 2; ESU23's midpoint is a half tick,
   rounded up on a first day), MESU23 at its parent ESU23's price, MEEM23 (no trade in its window,
@@ -89,7 +100,9 @@ SETTLEMENTS = {
 MULTIPLIER_CURRENCY = {"ESU23": ("50", "USD"), "MESU23": ("5", "USD"), "MEU23": ("100", "USD"),
                        "MEEM23": ("0.1", "EUR"), "CNHU23": ("100000", "CNH")}
 OUTPUT_FILES = ("positions", "dead-letters", "eod-runs", "settlement-prices", "variation-margin",
-                "final-settlements")
+                "final-settlements", "offsets", "position-limit-findings", "large-trader-reports")
+LIMITS_FILES = ("offsets", "position-limit-findings", "large-trader-reports")
+STAGES = ["ingest", "settlement", "offsetting", "position_limits", "publish"]
 
 
 def expected_positions():
@@ -163,7 +176,7 @@ def outputs():
 
 
 @checks.add
-def embedded_run_exits_0_and_writes_six_jsonl_files():
+def embedded_run_exits_0_and_writes_nine_jsonl_files():
     files = outputs()
     h.expect(files["dead-letters"] == [],
              "dead-letters.jsonl is not empty: %s" % files["dead-letters"])
@@ -189,10 +202,12 @@ def eod_runs_jsonl_has_one_succeeded_record():
         problems.append("messages_rejected %r, expected 0" % run.get("messages_rejected"))
     # One summary per output topic (the run marker itself has none), each counting its file.
     summary = {}
+    checksums = {}
     for t in run.get("topics", []):
         if t.get("topic") in summary:
             problems.append("two topic summaries of %s" % t.get("topic"))
         summary[t.get("topic")] = t.get("records", 0)
+        checksums[t.get("topic")] = t.get("checksum")
     topics = sorted(name for name in OUTPUT_FILES if name != "eod-runs")
     if sorted(summary) != topics:
         problems.append("topic summaries of %s, expected %s" % (sorted(summary), topics))
@@ -200,6 +215,14 @@ def eod_runs_jsonl_has_one_succeeded_record():
         if topic in summary and summary[topic] != len(files[topic]):
             problems.append("topic summary says %r %s records, %s.jsonl has %d" %
                             (summary[topic], topic, topic, len(files[topic])))
+        # The checksum is over the protobuf values, which JSON lines do not carry; an empty
+        # file's is known: the checksum of no record.
+        if topic in summary and not files[topic] and checksums[topic] != h.record_checksum([]):
+            problems.append("%s.jsonl is empty but its summary checksum is %r, expected %r" %
+                            (topic, checksums[topic], h.record_checksum([])))
+    stages = [st.get("stage") for st in run.get("stages", [])]
+    if stages != STAGES:
+        problems.append("stages %r, expected %r" % (stages, STAGES))
     h.expect(not problems, "eod-runs record %s:\n  %s" % (run, "\n  ".join(problems)))
 
 
@@ -324,6 +347,48 @@ def variation_margin_jsonl_matches_amounts_computed_by_hand():
     if totals != dict(want_totals):
         problems.append("FIRM_TOTAL per (firm, currency) %s, expected %s" %
                         (sorted(totals.items()), sorted(want_totals.items())))
+    h.expect(not problems, "\n  " + "\n  ".join(problems))
+
+
+def read_refdata(name):
+    import csv
+    with open(os.path.join(args.refdata, name)) as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+@checks.add
+def offsets_findings_and_reports_are_empty_as_worked_out_from_the_refdata():
+    """The docstring's reasoning, checked against the reference data, then the three files."""
+    accounts = {r["account"]: r for r in read_refdata("accounts.csv")}
+    net = {k: v[0] for k, v in expected_positions().items()}
+    held = collections.defaultdict(dict)  # account -> product -> long?
+    for (_, account, contract), q in net.items():
+        held[account][contract[:-3]] = q > 0
+    pairs = {frozenset((r["code"], r["offset_to"])) for r in read_refdata("offsets.csv")}
+    both_sides = {a: sorted(p) for a, products in held.items() for p in pairs
+                  if p <= set(products) and len({products[x] for x in p}) == 2}
+    # ACC-1 (long ESU23, short MESU23) is the one account holding both sides of a pair; it is not
+    # listed, hence never auto-offset. No listed auto_offset account holds both sides of one.
+    h.expect(both_sides == {"ACC-1": ["ES", "MES"]},
+             "test setup: accounts holding both sides of a pair %s, expected ACC-1 ES/MES only" %
+             both_sides)
+    h.expect("ACC-1" not in accounts, "test setup: ACC-1 must not be in accounts.csv")
+    h.expect(accounts.get("CLR01-H1", {}).get("auto_offset") == "true"
+             and set(held["CLR01-H1"]) == {"ME"},
+             "test setup: CLR01-H1 must be an auto_offset account holding only ME")
+    # Owners: listed accounts by owner, others their own; CNH is the only limited product traded,
+    # at 1 contract per owner: below the reporting level (25) and every limit.
+    limits = {r["product"]: r for r in read_refdata("position_limits.csv")}
+    limited = {(accounts.get(a, {}).get("owner", a), c): q
+               for (_, a, c), q in net.items() if c[:-3] in limits}
+    h.expect(limited == {("ACC-1", "CNHU23"): 1, ("ACC-9", "CNHU23"): -1}
+             and int(limits["CNH"]["reportable_level"]) == 25,
+             "test setup: limited positions per owner %s, expected CNHU23 +1 ACC-1 / -1 ACC-9"
+             % limited)
+    files = outputs()
+    problems = ["%s.jsonl: %d records, expected none, e.g. %s" %
+                (name, len(files[name]), files[name][0])
+                for name in LIMITS_FILES if files[name]]
     h.expect(not problems, "\n  " + "\n  ".join(problems))
 
 

@@ -873,3 +873,210 @@ def expected_positions(trades: Iterable, business_date: str, products: dict) -> 
             bought[b] += t.quantity
             sold[s] += t.quantity
     return {k: (n, bought[k], sold[k]) for k, n in net.items() if n != 0}
+
+
+# --------------------------------------------------------------------------------------------------
+# Offsets, position limits and large-trader reports, worked out from the reference data CSVs
+# (accounts.csv, offsets.csv, position_limits.csv) with the rules of stages/offsetting/
+# offset_rules.h and stages/position_limits/limit_rules.h, read here, not through eodclear.
+# --------------------------------------------------------------------------------------------------
+
+MONTH_CODES = "FGHJKMNQUVXZ"
+# The clearing house's own accounts (the offset account CH/CH-OFFSET and the rounding account)
+# are neither limit-checked nor reported (docs/offsetting-and-limits.md).
+CLEARING_HOUSE_FIRM = "CH"
+
+
+def _read_refdata_csv(refdata_dir: str, name: str) -> list:
+    """The rows of refdata_dir/name as dicts ('#' lines are comments); [] when there is no file."""
+    import csv
+
+    path = os.path.join(refdata_dir, name)
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(line for line in f
+                                   if not line.startswith("#") and line.strip()))
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountRef:
+    firm: str
+    owner: str
+    auto_offset: bool
+
+
+def load_accounts(refdata_dir: str) -> dict:
+    """account -> AccountRef from accounts.csv (account,firm,owner,origin,auto_offset)."""
+    return {r["account"]: AccountRef(r["firm"], r["owner"],
+                                     r["auto_offset"].strip().lower() == "true")
+            for r in _read_refdata_csv(refdata_dir, "accounts.csv")}
+
+
+def owner_of(account: str, accounts: dict) -> str:
+    """The beneficial owner: accounts.csv's owner; an unlisted account is its own owner."""
+    ref = accounts.get(account)
+    return ref.owner if ref is not None else account
+
+
+def contract_month(contract: str) -> tuple:
+    """"CNHZ23" -> (product "CNH", (2023, 12))."""
+    return contract[:-3], (2000 + int(contract[-2:]), MONTH_CODES.index(contract[-3]) + 1)
+
+
+def month_symbol(product: str, month: tuple) -> str:
+    """("CNH", (2023, 12)) -> "CNHZ23"."""
+    return f"{product}{MONTH_CODES[month[1] - 1]}{month[0] % 100:02d}"
+
+
+def load_offset_pairs(refdata_dir: str) -> list:
+    """[(first, second, a, b)] from offsets.csv: each pair once, named and oriented by whichever of
+    its two rows comes first, in that order; a block is `a` contracts of `first` against `b` of
+    `second`, the smallest whole numbers with a = ratio x b (offset_rules.h "Offset block")."""
+    import fractions
+
+    pairs, seen = [], set()
+    for r in _read_refdata_csv(refdata_dir, "offsets.csv"):
+        key = frozenset((r["code"], r["offset_to"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        ratio = fractions.Fraction(decimal.Decimal(r["ratio"]))
+        pairs.append((r["code"], r["offset_to"], ratio.numerator, ratio.denominator))
+    return pairs
+
+
+def expected_auto_offsets(positions: dict, refdata_dir: str) -> list:
+    """The AUTO offsets of CME Rule 855 for `positions` ((firm, account, contract) -> net):
+    [(firm, account, "FIRST/SECOND", ((first contract, leg), (second contract, leg)))], for the
+    accounts accounts.csv lists with auto_offset true only, per account, per pair in table order,
+    per month in date order, as many whole blocks as an account long one contract and short the
+    other allows (never across accounts, never across months; each pair works on what the
+    earlier ones left). Legs are the signed changes to the account's position."""
+    accounts = load_accounts(refdata_dir)
+    pairs = load_offset_pairs(refdata_dir)
+    book = collections.defaultdict(dict)  # (firm, account) -> contract -> net
+    for (firm, account, contract), net in positions.items():
+        ref = accounts.get(account)
+        if net and ref is not None and ref.auto_offset:
+            book[(firm, account)][contract] = net
+    out = []
+    for (firm, account) in sorted(book):
+        held = book[(firm, account)]
+        for first, second, a, b in pairs:
+            months = sorted({contract_month(c)[1] for c in held
+                             if contract_month(c)[0] in (first, second)})
+            for month in months:
+                c1, c2 = month_symbol(first, month), month_symbol(second, month)
+                q1, q2 = held.get(c1, 0), held.get(c2, 0)
+                if q1 == 0 or q2 == 0 or (q1 > 0) == (q2 > 0):
+                    continue
+                blocks = min(abs(q1) // a, abs(q2) // b)
+                if blocks == 0:
+                    continue
+                leg1 = -blocks * a if q1 > 0 else blocks * a
+                leg2 = -blocks * b if q2 > 0 else blocks * b
+                held[c1], held[c2] = q1 + leg1, q2 + leg2
+                out.append((firm, account, f"{first}/{second}", ((c1, leg1), (c2, leg2))))
+    return out
+
+
+def load_limit_rows(refdata_dir: str) -> dict:
+    """product -> its position_limits.csv row (column -> text)."""
+    return {r["product"]: r for r in _read_refdata_csv(refdata_dir, "position_limits.csv")}
+
+
+def _base_and_ratio(product: str, rows: dict) -> tuple:
+    """(base product, base contracts per contract) along the aggregate_into chain."""
+    import fractions
+
+    ratio = fractions.Fraction(1)
+    seen = set()
+    while rows.get(product, {}).get("aggregate_into") and product not in seen:
+        seen.add(product)
+        ratio *= fractions.Fraction(decimal.Decimal(rows[product]["aggregate_ratio"]))
+        product = rows[product]["aggregate_into"]
+    return product, ratio
+
+
+def limit_headroom_problems(positions: dict, refdata_dir: str) -> list:
+    """Why `positions` ((firm, account, contract) -> net) might produce a position-limit finding:
+    for every owner (accounts.csv; an unlisted account is its own owner; CH accounts left out) and
+    base product of position_limits.csv, the net futures equivalent (aggregating products at
+    their ratio, long and short netted across accounts) of each base month against the smallest
+    per-month level of the base (spot month, single month, single-month accountability: a month
+    within all of them is within whichever applies on the date, and exemptions only raise limits),
+    and of all months against all_months_limit and all_months_accountability. [] means the run
+    must have no finding at all."""
+    import fractions
+
+    accounts = load_accounts(refdata_dir)
+    rows = load_limit_rows(refdata_dir)
+    month_eq = collections.defaultdict(fractions.Fraction)  # (owner, base, month)
+    all_eq = collections.defaultdict(fractions.Fraction)  # (owner, base)
+    for (firm, account, contract), net in positions.items():
+        product, month = contract_month(contract)
+        if firm == CLEARING_HOUSE_FIRM or product not in rows or net == 0:
+            continue
+        base, ratio = _base_and_ratio(product, rows)
+        owner = owner_of(account, accounts)
+        month_eq[(owner, base, month)] += net * ratio
+        all_eq[(owner, base)] += net * ratio
+
+    def levels(base, columns):
+        return [int(rows[base][c]) for c in columns if rows.get(base, {}).get(c)]
+
+    problems = []
+    for (owner, base, month), eq in sorted(month_eq.items()):
+        lv = levels(base, ("spot_month_limit", "single_month_limit",
+                           "single_month_accountability"))
+        if lv and abs(eq) > min(lv):
+            problems.append(f"{owner} {month_symbol(base, month)}: {eq} > {min(lv)}")
+    for (owner, base), eq in sorted(all_eq.items()):
+        lv = levels(base, ("all_months_limit", "all_months_accountability"))
+        if lv and abs(eq) > min(lv):
+            problems.append(f"{owner} {base} all months: {eq} > {min(lv)}")
+    return problems
+
+
+def expected_large_trader_reports(positions: dict, refdata_dir: str) -> set:
+    """The large-trader reports of `positions` ((firm, account, contract) -> net, after offsets):
+    {(owner, firm, account, contract, long, short)}. An owner (accounts.csv; an unlisted account
+    is its own owner; CH accounts left out) is reportable in a product with a reportable_level
+    when, in any single month, its accounts' long positions summed, or their short positions
+    summed, reach (>=) the level, in the product's own contracts (no aggregation, months not
+    summed); then every non-zero position of the owner in that product is reported, long =
+    max(net, 0), short = max(-net, 0) (limit_rules.h ReportablePositions)."""
+    accounts = load_accounts(refdata_dir)
+    rows = load_limit_rows(refdata_dir)
+    held = collections.defaultdict(list)  # (owner, product) -> [(firm, account, contract, net)]
+    long_ = collections.defaultdict(int)  # (owner, product, month)
+    short = collections.defaultdict(int)
+    for (firm, account, contract), net in positions.items():
+        product, month = contract_month(contract)
+        if firm == CLEARING_HOUSE_FIRM or net == 0 or not rows.get(product, {}).get(
+                "reportable_level"):
+            continue
+        owner = owner_of(account, accounts)
+        held[(owner, product)].append((firm, account, contract, net))
+        long_[(owner, product, month)] += max(net, 0)
+        short[(owner, product, month)] += max(-net, 0)
+    reportable = {(owner, product) for (owner, product, month) in long_
+                  if max(long_[(owner, product, month)], short[(owner, product, month)])
+                  >= int(rows[product]["reportable_level"])}
+    return {(owner, f, a, c, max(n, 0), max(-n, 0))
+            for (owner, product) in reportable for f, a, c, n in held[(owner, product)]}
+
+
+def published_reports(published: PublishedRun) -> set:
+    """{(owner, firm, account, contract, long, short)} of the run's large-trader-reports."""
+    return {(m.owner, m.firm, m.account, m.contract, m.long, m.short)
+            for _, m in published.extra.get("large-trader-reports", [])}
+
+
+def check_report_keys(checks: Checks, published: PublishedRun) -> None:
+    """Each large-trader-reports record is keyed "business_date|owner|firm|account|contract"."""
+    bad = [r.key for r, m in published.extra.get("large-trader-reports", [])
+           if r.key != f"{m.business_date}|{m.owner}|{m.firm}|{m.account}|{m.contract}".encode()]
+    checks.check(not bad, f"{published.date}: large-trader-reports keys are business_date|owner|"
+                 "firm|account|contract", f"{len(bad)} records keyed otherwise, e.g. {bad[:3]}")

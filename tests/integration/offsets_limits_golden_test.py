@@ -320,9 +320,32 @@ def want_offset(firm, account, pair, source, legs) -> tuple:
 
 
 def check_offsets(checks, label, out: RunOutputs, expected: list) -> None:
-    got = sorted(offset_view(r) for r in out.of_run("offsets"))
-    checks.equal(got, sorted(expected), f"{label}: offsets records (firm, account, pair, source, "
-                 "price_basis, offset account, legs (contract, quantity, price))")
+    """Two checks: what was offset (firm, account, pair, source, offset account, legs' contract
+    and quantity), then how it was priced (price_basis and the legs' prices)."""
+    records = out.of_run("offsets")
+    got = [offset_view(r) for r in records]
+
+    def what(v):
+        return v[:4] + v[5:7] + (tuple(leg[:2] for leg in v[7]),)
+
+    def priced(v):
+        return v[:2] + (v[4], tuple((leg[0], leg[2]) for leg in v[7]))
+
+    checks.equal(sorted(map(what, got)), sorted(map(what, expected)),
+                 f"{label}: offsets records (firm, account, pair, source, offset account, legs "
+                 "(contract, quantity))")
+    if got or expected:
+        checks.equal(sorted(map(priced, got)), sorted(map(priced, expected)),
+                     f"{label}: offsets priced at the prior settlement (firm, account, "
+                     "price_basis, legs (contract, price))")
+    # Whatever the basis, one run books a contract at one price and names one basis for it.
+    bases = {}
+    for v in got:
+        for contract, _, price in v[7]:
+            bases.setdefault(contract, set()).add((price, v[4]))
+    checks.equal({c: b for c, b in bases.items() if len(b) > 1}, {},
+                 f"{label}: each leg contract has one (price, price_basis) across the run's "
+                 "offsets")
 
 
 def check_positions(checks, label, out: RunOutputs, expected: dict) -> None:

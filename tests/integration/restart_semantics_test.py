@@ -7,8 +7,9 @@ D; on D+1 those settlements are the prior, carried (stale) for lack of anything 
 
 (a) Re-running a date after it was published publishes nothing new: exit 0, the summary says it
     was already published (by the same run), the output topics' end offsets (positions,
-    dead-letters, eod-runs, settlement-prices, variation-margin, final-settlements) do not move and
-    `eod-runs` still holds one record for the date.
+    dead-letters, eod-runs, settlement-prices, variation-margin, final-settlements, offsets,
+    position-limit-findings, large-trader-reports) do not move and `eod-runs` still holds one
+    record for the date.
 (b) A trade dated D+1 loaded with D's trades is held: D's positions are those of D's trades only
     and D settles at the overrides; after D is published, `run --date D+1` applies it, and D+1
     settles every contract with open interest at D's price, carried.
@@ -18,6 +19,20 @@ D; on D+1 those settlements are the prior, carried (stale) for lack of anything 
 (d) Retention: on a broker with --partitions 1, 70,000 trades overflow the 5 MiB the partition
     keeps, so its low watermark moves above 0; `run` with a fresh state exits 3, names trades[0]
     and the lost offsets 0..low-1 on stderr, and publishes nothing (on any output topic).
+
+Both published dates' eod-runs records summarise exactly the output topics but eod-runs (the
+settlement topics and offsets, position-limit-findings, large-trader-reports too), each count and
+checksum equal to the records carrying the run id. Offsetting and position limits, worked out here
+from the fixture's reference data for D and D+1:
+- offsets: none. The trading accounts ("F01-A001"..) are not in accounts.csv, so none is
+  auto_offset, and the contracts traded hold no pair of offsets.csv (no MES, no MNH); the Rule 855
+  offsets computed from the positions (harness.expected_auto_offsets) are empty, checked in setup.
+- position-limit-findings: none. Constrained, not assumed: a setup check requires every owner's
+  (= account's) CNHU23 position within the smallest CNH level (5,000; CNHU23 is not in its spot
+  month in June anyway) and the all-months limit, so no finding can arise.
+- large-trader-reports: random, so computed from each date's positions with the reporting rule
+  (harness.expected_large_trader_reports): every account long or short at least 25 CNHU23 has
+  its CNHU23 position reported; D+1 reports the carried positions again under its own run id.
 
 Set EODCLEAR_E2E_SEED to replay one random data set (the seed is printed).
 """
@@ -42,7 +57,7 @@ CONTRACTS = ["ESU23", "NQU23", "EMDU23", "CNHU23", "MEEU23", "YMU23"]
 OVERRIDES = {"ESU23": "4400.25", "NQU23": "15000.50", "MEU23": "2550.30", "CNHU23": "7.1523",
              "MEEU23": "1650.50", "YMU23": "34000"}
 OUTPUT_TOPICS = ("positions", "dead-letters", "eod-runs", "settlement-prices", "variation-margin",
-                 "final-settlements")
+                 "final-settlements", "offsets", "position-limit-findings", "large-trader-reports")
 RETENTION_TRADES = 70_000
 SUMMARY = re.compile(r"^eodclear run: (\S+) (already published|published) by run (\S+); "
                      r"(\d+) messages consumed, (\d+) to dead letters$", re.M)
@@ -78,6 +93,38 @@ def settlements_of(published: harness.PublishedRun) -> dict:
         out.setdefault(sp.contract, []).append((decimal.Decimal(sp.price), sp.tier,
                                                 sp.stale))
     return out
+
+
+def check_offsets_and_limits(checks: harness.Checks, env: harness.Env,
+                             published: harness.PublishedRun, positions: dict,
+                             label: str) -> None:
+    """The run's offsets, position-limit-findings and large-trader-reports against those worked
+    out from `positions` ((firm, account, contract) -> (net, bought, sold)) and the reference data
+    (see the module docstring)."""
+    net = {k: v[0] for k, v in positions.items()}
+    listed = set(harness.load_accounts(env.refdata)) & {a for _, a, _ in net}
+    checks.require(not listed, f"{label} setup: no account with a position is in accounts.csv "
+                   "(none auto-offsets; each is its own owner)", f"listed: {sorted(listed)}")
+    offsets = harness.expected_auto_offsets(net, env.refdata)
+    checks.require(offsets == [], f"{label} setup: Rule 855 gives no AUTO offset for these "
+                   "positions", f"{offsets[:3]}")
+    headroom = harness.limit_headroom_problems(net, env.refdata)
+    checks.require(not headroom, f"{label} setup: every owner's CNH position is within every "
+                   "limit (no finding can arise)", f"{headroom[:5]}")
+    checks.equal(len(published.extra.get("offsets", [])), 0,
+                 f"{label} no offsets record (no auto_offset account, no pair held)")
+    checks.equal(len(published.extra.get("position-limit-findings", [])), 0,
+                 f"{label} no position-limit-findings record (every owner within every limit)")
+    got = [(m.owner, m.firm, m.account, m.contract, m.long, m.short)
+           for _, m in published.extra.get("large-trader-reports", [])]
+    want = harness.expected_large_trader_reports(net, env.refdata)
+    print(f"  {label} {len(want)} large-trader report records expected", flush=True)
+    checks.equal(len(got), len(set(got)), f"{label} each large-trader report record appears once")
+    checks.equal(sorted(got), sorted(want),
+                 f"{label} large-trader-reports == every CNHU23 position of each account at or "
+                 "over 25 contracts long or short, computed from the trades (owner, firm, "
+                 "account, contract, long, short)")
+    harness.check_report_keys(checks, published)
 
 
 def write_overrides(state: str) -> None:
@@ -125,7 +172,7 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
                              "(the D+1 trade too), 0 to dead letters")
     with harness.TopicReader(bootstrap) as reader:
         pub_d = harness.read_published_run(reader, env.pb, D,
-                                           extra_topics=harness.settlement_topics(env.pb))
+                                           extra_topics=harness.output_topics(env.pb))
         offsets_after_d = end_offsets(reader, OUTPUT_TOPICS)
     checks.equal(len(pub_d.runs), 1, f"(b) one eod-runs record for {D}")
     if pub_d.run is not None:
@@ -142,6 +189,8 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
                               harness.expected_positions(day, D, products),
                               f"(b) positions of {D} == those of D's trades alone (the D+1 trade "
                               "is held)")
+    check_offsets_and_limits(checks, env, pub_d, harness.expected_positions(day, D, products),
+                             f"{D}:")
 
     # --- (a): re-running D publishes nothing new.
     again = s.run_date(bootstrap, D, state)
@@ -170,7 +219,7 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
                               "dead letters")
     with harness.TopicReader(bootstrap) as reader:
         pub_d1 = harness.read_published_run(reader, env.pb, D1,
-                                            extra_topics=harness.settlement_topics(env.pb))
+                                            extra_topics=harness.output_topics(env.pb))
         trades = reader.read("trades")
     checks.equal(len(pub_d1.runs), 1, f"one eod-runs record for {D1}")
     run = pub_d1.run
@@ -192,6 +241,7 @@ def dates_and_dead_letters(env: harness.Env, checks: harness.Checks, s: harness.
     harness.compare_positions(checks, harness.positions_by_key(pub_d1), expected_d1,
                               f"(b) positions of {D1} == D's carried over plus the held D+1 "
                               "trade (bought/sold only from it); the late trade in none")
+    check_offsets_and_limits(checks, env, pub_d1, expected_d1, f"{D1}:")
     held_keys = {(held.buyer_firm, held.buyer_account, "ESU23"),
                  (held.seller_firm, held.seller_account, "ESU23")}
     with_activity = {k for k, (_, b, s_) in harness.positions_by_key(pub_d1).items() if b or s_}
