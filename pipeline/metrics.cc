@@ -51,7 +51,31 @@ Metrics::Metrics()
       offsets_(prometheus::BuildCounter()
                    .Name("eodclear_offsets_total")
                    .Help("Rule 855 offsets booked, by source")
-                   .Register(*registry_)) {}
+                   .Register(*registry_)),
+      run_exit_code_(prometheus::BuildGauge()
+                         .Name("eodclear_run_exit_code")
+                         .Help("Exit code of the run (0 ok, 1 data errors, 2-7 failures)")
+                         .Register(*registry_)),
+      run_success_(prometheus::BuildGauge()
+                       .Name("eodclear_run_success")
+                       .Help("1 when the run published its business date (exit 0 or 1), else 0")
+                       .Register(*registry_)),
+      run_business_date_(prometheus::BuildGauge()
+                             .Name("eodclear_run_business_date_seconds")
+                             .Help("Business date of the run, as unix time of its midnight UTC")
+                             .Register(*registry_)),
+      last_success_(prometheus::BuildGauge()
+                        .Name("eodclear_last_success_timestamp_seconds")
+                        .Help("Unix time at which the last successful run ended")
+                        .Register(*registry_)) {}
+
+void Metrics::SetRunOutcome(int exit_code, bool published, double business_date_seconds,
+                            double now_seconds) {
+  run_exit_code_.Add({}).Set(exit_code);
+  run_success_.Add({}).Set(published ? 1 : 0);
+  if (business_date_seconds > 0) run_business_date_.Add({}).Set(business_date_seconds);
+  if (published) last_success_.Add({}).Set(now_seconds);
+}
 
 prometheus::Counter& Metrics::LimitFindings(std::string_view kind) {
   return limit_findings_.Add({{"kind", std::string(kind)}});

@@ -51,6 +51,12 @@ class Metrics {
   prometheus::Counter& LimitFindings(std::string_view kind);
   // eodclear_offsets_total{source}: Rule 855 offsets booked (auto, instruction).
   prometheus::Counter& Offsets(std::string_view source);
+  // The end of a run: eodclear_run_exit_code (the exit code, see pipeline/cli/exit_codes.h),
+  // eodclear_run_success (1 when the date is published: exit 0 or 1),
+  // eodclear_run_business_date_seconds (the business date's midnight UTC, unix seconds) and, on
+  // success, eodclear_last_success_timestamp_seconds (unix seconds when the run ended).
+  void SetRunOutcome(int exit_code, bool published, double business_date_seconds,
+                     double now_seconds);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -66,6 +72,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& invariant_checks_;
   prometheus::Family<prometheus::Counter>& limit_findings_;
   prometheus::Family<prometheus::Counter>& offsets_;
+  prometheus::Family<prometheus::Gauge>& run_exit_code_;
+  prometheus::Family<prometheus::Gauge>& run_success_;
+  prometheus::Family<prometheus::Gauge>& run_business_date_;
+  prometheus::Family<prometheus::Gauge>& last_success_;
 };
 
 }  // namespace eodclear

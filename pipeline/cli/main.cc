@@ -123,6 +123,11 @@ int main(int argc, char** argv) {
       ->add_option("--rounding-account", run.rounding_account,
                    "FIRM/ACCOUNT booked each contract's variation-margin rounding residual")
       ->capture_default_str();
+  run_cmd->add_option("--pushgateway", run.pushgateway,
+                      "Push the run's metrics to this Prometheus Pushgateway ([http://]HOST:PORT) "
+                      "at the end of every run, success or failure");
+  run_cmd->add_option("--instance", run.instance,
+                      "The `instance` label of the pushed metrics (default: the host name)");
   run_cmd
       ->add_option("--offset-account", run.offset_account,
                    "FIRM/ACCOUNT of the clearing house's Rule 855 offset account")

@@ -1,7 +1,10 @@
 #include "pipeline/cli/run_command.h"
 
 #include <prometheus/exposer.h>
+#include <prometheus/gateway.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -63,7 +66,10 @@ Status ParseKafkaProperties(const std::vector<std::string>& pairs, KafkaOptions*
   return Status::Ok();
 }
 
-ExitCode RunCommand(const RunCommandOptions& options) {
+namespace {
+
+// The business date's stages, reporting to `metrics`.
+ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
   // Everything that can be checked is checked before any state or broker is touched.
   auto date = Date::Parse(options.date);
   if (!date) return Fail(date.error().WithContext("--date"));
@@ -115,7 +121,6 @@ ExitCode RunCommand(const RunCommandOptions& options) {
                              {settlement.rounding_firm, settlement.rounding_account}};
   }
 
-  Metrics metrics;
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!options.metrics_listen.empty()) {
     try {
@@ -253,6 +258,69 @@ ExitCode RunCommand(const RunCommandOptions& options) {
             << " messages consumed, " << outcome->messages_rejected << " to dead letters"
             << std::endl;
   return outcome->messages_rejected > 0 ? ExitCode::kCompletedWithDataErrors : ExitCode::kSuccess;
+}
+
+}  // namespace
+
+Result<PushgatewayAddress> ParsePushgateway(const std::string& url) {
+  std::string rest = url;
+  for (const char* scheme : {"http://", "https://"}) {
+    if (rest.rfind(scheme, 0) == 0) rest = rest.substr(std::string(scheme).size());
+  }
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  size_t colon = rest.rfind(':');
+  if (rest.empty() || colon == std::string::npos || colon == 0 || colon + 1 == rest.size() ||
+      rest.find('/') != std::string::npos) {
+    return Err(Status::InvalidArgument("--pushgateway '" + url + "' must be [http://]HOST:PORT"));
+  }
+  for (char c : rest.substr(colon + 1)) {
+    if (c < '0' || c > '9') {
+      return Err(Status::InvalidArgument("--pushgateway '" + url + "': port is not a number"));
+    }
+  }
+  return PushgatewayAddress{rest.substr(0, colon), rest.substr(colon + 1)};
+}
+
+ExitCode RunCommand(const RunCommandOptions& options) {
+  std::optional<PushgatewayAddress> gateway;
+  if (!options.pushgateway.empty()) {
+    auto parsed = ParsePushgateway(options.pushgateway);
+    if (!parsed) return Fail(parsed.error());
+    gateway = *parsed;
+  }
+  Metrics metrics;
+  ExitCode code = RunDate(options, metrics);
+  auto date = Date::Parse(options.date);
+  double date_seconds = date ? static_cast<double>(date->days_since_epoch()) * 86400.0 : 0.0;
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  metrics.SetRunOutcome(static_cast<int>(code),
+                        code == ExitCode::kSuccess || code == ExitCode::kCompletedWithDataErrors,
+                        date_seconds, now);
+  if (gateway) {
+    // Pushed at the end of every run, success or failure. Push (an HTTP POST in prometheus-cpp)
+    // replaces the metric families this run reports samples for
+    // and keeps the group's others: eodclear_last_success_timestamp_seconds of the last
+    // successful run survives a failed one.
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    try {
+      prometheus::Gateway push(gateway->host, gateway->port, "eodclear",
+                               {{"instance", options.instance.empty() ? host : options.instance}});
+      push.RegisterCollectable(metrics.registry());
+      int http = push.Push();
+      if (http < 200 || http >= 300) {
+        std::cerr << "eodclear run: pushing metrics to " << options.pushgateway << " failed (HTTP "
+                  << http << "); the run's outcome is unchanged\n";
+      } else {
+        std::cerr << "eodclear run: metrics pushed to " << options.pushgateway << "\n";
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "eodclear run: pushing metrics to " << options.pushgateway
+                << " failed: " << e.what() << "; the run's outcome is unchanged\n";
+    }
+  }
+  return code;
 }
 
 }  // namespace eodclear

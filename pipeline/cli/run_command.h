@@ -5,9 +5,9 @@
 
 #include "pipeline/cli/exit_codes.h"
 #include "stages/ingest/ingest_stage.h"
-#include "stages/publish/publish_stage.h"
 #include "stages/offsetting/offsetting_stage.h"
 #include "stages/position_limits/position_limits_stage.h"
+#include "stages/publish/publish_stage.h"
 #include "stages/settlement/settlement_stage.h"
 
 namespace eodclear {
@@ -20,6 +20,11 @@ struct RunCommandOptions {
   // "name=value" librdkafka properties passed through.
   std::vector<std::string> kafka_properties;
   std::string metrics_listen;  // "host:port"; empty: no /metrics endpoint
+  // "[http://]host:port" of a Prometheus Pushgateway pushed to at the end of every run; empty:
+  // none.
+  std::string pushgateway;
+  // The `instance` label of the push (default: the host name).
+  std::string instance;
   bool embedded = false;
   // --embedded: trades.csv, quotes.csv, reference_prices.csv, settlement_overrides.csv,
   // offset_instructions.csv
@@ -38,6 +43,13 @@ struct RunCommandOptions {
 // `eodclear run`: validates everything first (date, reference data, state folder), then runs the
 // business date's stages. Progress goes to stderr; a one-line summary to stdout.
 ExitCode RunCommand(const RunCommandOptions& options);
+
+struct PushgatewayAddress {
+  std::string host;
+  std::string port;
+};
+// "[http://]HOST:PORT" of a Pushgateway; kInvalidArgument naming the flag otherwise.
+Result<PushgatewayAddress> ParsePushgateway(const std::string& url);
 
 // Parses "name=value" pairs into KafkaOptions properties; kInvalidArgument names a bad one.
 Status ParseKafkaProperties(const std::vector<std::string>& pairs, KafkaOptions* kafka);
