@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
       "keep positions in RocksDB, publish results to Kafka."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "eodclear 0.1.0");
+  app.set_config("--config", "",
+                 "Read options from this file (INI/TOML: a [run] section with brokers=..., "
+                 "state=..., kafka-property=[...], ...; see ops/eodclear.conf.example); command "
+                 "line options win");
 
   std::string refdata_dir = EODCLEAR_DEFAULT_REFDATA_DIR;
   std::vector<std::string> kafka_properties;

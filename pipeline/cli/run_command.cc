@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -61,9 +62,39 @@ Status ParseKafkaProperties(const std::vector<std::string>& pairs, KafkaOptions*
       return Status::InvalidArgument("--kafka-property '" + pair.substr(0, eq) +
                                      "' must be name=value");
     }
-    kafka->properties[pair.substr(0, eq)] = pair.substr(eq + 1);
+    EODCLEAR_ASSIGN_OR_RETURN(std::string value,
+                              ExpandEnvironment(pair.substr(eq + 1), pair.substr(0, eq)));
+    kafka->properties[pair.substr(0, eq)] = std::move(value);
   }
   return Status::Ok();
+}
+
+Result<std::string> ExpandEnvironment(const std::string& value, const std::string& property) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t start = value.find("${", i);
+    if (start == std::string::npos) {
+      out.append(value, i, std::string::npos);
+      break;
+    }
+    size_t end = value.find('}', start + 2);
+    if (end == std::string::npos) {
+      return Err(Status::InvalidArgument("--kafka-property " + property +
+                                         ": unterminated ${ in its value"));
+    }
+    out.append(value, i, start - i);
+    std::string name = value.substr(start + 2, end - start - 2);
+    const char* env = name.empty() ? nullptr : std::getenv(name.c_str());
+    if (env == nullptr) {
+      // Names the variable, never a value: values may be secrets.
+      return Err(Status::InvalidArgument("--kafka-property " + property +
+                                         ": environment variable '" + name + "' is not set"));
+    }
+    out.append(env);
+    i = end + 1;
+  }
+  return out;
 }
 
 namespace {

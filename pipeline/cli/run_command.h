@@ -51,7 +51,11 @@ struct PushgatewayAddress {
 // "[http://]HOST:PORT" of a Pushgateway; kInvalidArgument naming the flag otherwise.
 Result<PushgatewayAddress> ParsePushgateway(const std::string& url);
 
-// Parses "name=value" pairs into KafkaOptions properties; kInvalidArgument names a bad one.
+// Parses "name=value" pairs into KafkaOptions properties; kInvalidArgument names a bad one. In a
+// value, ${NAME} is replaced by the environment variable NAME, so secrets (sasl.password, key
+// passwords) can stay out of command lines and config files; an unset variable is an error that
+// names it.
+Result<std::string> ExpandEnvironment(const std::string& value, const std::string& property);
 Status ParseKafkaProperties(const std::vector<std::string>& pairs, KafkaOptions* kafka);
 
 }  // namespace eodclear
