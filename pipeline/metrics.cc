@@ -4,6 +4,7 @@ namespace eodclear {
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
+      success_registry_(std::make_shared<prometheus::Registry>()),
       consumed_(prometheus::BuildCounter()
                     .Name("eodclear_messages_consumed_total")
                     .Help("Input messages consumed up to the run's cut-off")
@@ -67,7 +68,7 @@ Metrics::Metrics()
       last_success_(prometheus::BuildGauge()
                         .Name("eodclear_last_success_timestamp_seconds")
                         .Help("Unix time at which the last successful run ended")
-                        .Register(*registry_)) {}
+                        .Register(*success_registry_)) {}
 
 void Metrics::SetRunOutcome(int exit_code, bool published, double business_date_seconds,
                             double now_seconds) {

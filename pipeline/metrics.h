@@ -20,6 +20,9 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  // eodclear_last_success_timestamp_seconds alone: pushed to its own Pushgateway group, only by a
+  // successful run, so a failed run's push (which replaces the run's group) does not erase it.
+  std::shared_ptr<prometheus::Registry> success_registry() const { return success_registry_; }
 
   // eodclear_messages_consumed_total{topic}: input messages read up to the cut-off.
   prometheus::Counter& Consumed(std::string_view topic);
@@ -60,6 +63,7 @@ class Metrics {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Registry> success_registry_;
   prometheus::Family<prometheus::Counter>& consumed_;
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Counter>& published_;

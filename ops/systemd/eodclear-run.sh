@@ -134,13 +134,15 @@ for prop in ${EODCLEAR_KAFKA_PROPERTIES:-}; do
   [[ "$prop" == ?*=* ]] || die 2 "EODCLEAR_KAFKA_PROPERTIES: '$prop' is not NAME=VALUE"
   KAFKA_ARGS+=(--kafka-property "$prop")
 done
+# Secrets are passed by reference: eodclear reads ${NAME} in a property value from its environment,
+# so the password never appears on its command line or in the process list.
 if [[ -n "${EODCLEAR_SASL_PASSWORD:-}" ]]; then
-  KAFKA_ARGS+=(--kafka-property "sasl.password=$EODCLEAR_SASL_PASSWORD")
+  KAFKA_ARGS+=(--kafka-property 'sasl.password=${EODCLEAR_SASL_PASSWORD}')
 fi
 if [[ -n "${EODCLEAR_SSL_KEY_PASSWORD:-}" ]]; then
-  KAFKA_ARGS+=(--kafka-property "ssl.key.password=$EODCLEAR_SSL_KEY_PASSWORD")
+  KAFKA_ARGS+=(--kafka-property 'ssl.key.password=${EODCLEAR_SSL_KEY_PASSWORD}')
 fi
-unset EODCLEAR_SASL_PASSWORD EODCLEAR_SSL_KEY_PASSWORD
+export EODCLEAR_SASL_PASSWORD EODCLEAR_SSL_KEY_PASSWORD
 
 # Prints a command with the values of secret-looking properties replaced by ***.
 redacted() {

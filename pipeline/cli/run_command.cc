@@ -161,6 +161,7 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
           Status::InvalidArgument("--metrics-listen " + options.metrics_listen + ": " + e.what()));
     }
     exposer->RegisterCollectable(metrics.registry());
+    exposer->RegisterCollectable(metrics.success_registry());
     std::cerr << "eodclear run: metrics on http://" << options.metrics_listen << "/metrics\n";
   }
 
@@ -258,6 +259,7 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
                                    limits.reports_topic};
   OffsettingStage offset(offsetting, kafka);
   PositionLimitsStage check_limits(limits);
+  publish_options.house_accounts = limits.house_accounts;
   PublishStage publish(publish_options, kafka);
   auto outcome = RunEndOfDay(ctx, {&ingest, &settle, &offset, &check_limits, &publish});
   if (!outcome) return Fail(outcome.error());
@@ -325,31 +327,39 @@ ExitCode RunCommand(const RunCommandOptions& options) {
   double date_seconds = date ? static_cast<double>(date->days_since_epoch()) * 86400.0 : 0.0;
   double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  metrics.SetRunOutcome(static_cast<int>(code),
-                        code == ExitCode::kSuccess || code == ExitCode::kCompletedWithDataErrors,
-                        date_seconds, now);
+  const bool published = code == ExitCode::kSuccess || code == ExitCode::kCompletedWithDataErrors;
+  metrics.SetRunOutcome(static_cast<int>(code), published, date_seconds, now);
   if (gateway) {
-    // Pushed at the end of every run, success or failure. Push (an HTTP POST in prometheus-cpp)
-    // replaces the metric families this run reports samples for
-    // and keeps the group's others: eodclear_last_success_timestamp_seconds of the last
-    // successful run survives a failed one.
+    // Pushed at the end of every run, success or failure, replacing the instance's group (HTTP
+    // PUT: prometheus-cpp's PushAdd), so no series of an earlier run lingers. The last-success
+    // time has a group of its own, replaced only by a successful run.
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    try {
-      prometheus::Gateway push(gateway->host, gateway->port, "eodclear",
-                               {{"instance", options.instance.empty() ? host : options.instance}});
-      push.RegisterCollectable(metrics.registry());
-      int http = push.Push();
-      if (http < 200 || http >= 300) {
-        std::cerr << "eodclear run: pushing metrics to " << options.pushgateway << " failed (HTTP "
-                  << http << "); the run's outcome is unchanged\n";
-      } else {
-        std::cerr << "eodclear run: metrics pushed to " << options.pushgateway << "\n";
+    const std::string instance = options.instance.empty() ? std::string(host) : options.instance;
+    auto push = [&](const std::shared_ptr<prometheus::Registry>& registry,
+                    const prometheus::Labels& labels) {
+      try {
+        prometheus::Gateway gw(gateway->host, gateway->port, "eodclear", labels);
+        gw.RegisterCollectable(registry);
+        int http = gw.PushAdd();
+        if (http < 200 || http >= 300) {
+          std::cerr << "eodclear run: pushing metrics to " << options.pushgateway
+                    << " failed (HTTP " << http << "); the run's outcome is unchanged\n";
+          return false;
+        }
+        return true;
+      } catch (const std::exception& e) {
+        std::cerr << "eodclear run: pushing metrics to " << options.pushgateway
+                  << " failed: " << e.what() << "; the run's outcome is unchanged\n";
+        return false;
       }
-    } catch (const std::exception& e) {
-      std::cerr << "eodclear run: pushing metrics to " << options.pushgateway
-                << " failed: " << e.what() << "; the run's outcome is unchanged\n";
-    }
+    };
+    bool pushed = push(metrics.registry(), {{"instance", instance}});
+    if (published)
+      pushed =
+          push(metrics.success_registry(), {{"instance", instance}, {"group", "last_success"}}) &&
+          pushed;
+    if (pushed) std::cerr << "eodclear run: metrics pushed to " << options.pushgateway << "\n";
   }
   return code;
 }

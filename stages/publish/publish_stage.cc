@@ -121,13 +121,16 @@ Status PublishStage::Run(RunContext& ctx) {
   std::vector<OutRecord> records;
   RecordChecksum positions_sum, dead_letters_sum;
   std::set<std::string> unknown_accounts;
+  const std::set<std::pair<std::string, std::string>> house(options_.house_accounts.begin(),
+                                                            options_.house_accounts.end());
   EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanMessages<eodclear::state::v1::PositionState>(
       StateCf::kPositions, "",
       [&](std::string_view k, const eodclear::state::v1::PositionState& s) -> Status {
         bool traded_today = s.activity_date() == date_text;
         if (s.net_quantity() == 0 && !traded_today) return Status::Ok();
         EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
-        if (ctx.accounts != nullptr && ctx.accounts->Find(key.account) == nullptr) {
+        if (ctx.accounts != nullptr && ctx.accounts->Find(key.account) == nullptr &&
+            !house.contains({key.firm, key.account})) {
           unknown_accounts.insert(key.account);
         }
         if (s.net_quantity() == 0) return Status::Ok();

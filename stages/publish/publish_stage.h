@@ -18,6 +18,9 @@ struct PublishOptions {
                                             "final-settlements"};
   // Stable across restarts of this instance, so Kafka fences a crashed predecessor's transaction.
   std::string transactional_id = "eodclear-publish";
+  // The clearing house's own accounts (firm, account): never reported as unknown accounts.
+  std::vector<std::pair<std::string, std::string>> house_accounts = {{"CH", "CH-OFFSET"},
+                                                                     {"CH", "CH-ROUNDING"}};
   // Consumer group used to read `eod-runs` (nothing is committed with it).
   std::string consumer_group = "eodclear-publish-check";
 };
