@@ -874,8 +874,8 @@ TEST(SettlementStageTest, OpenContractWithNothingToSettleByFailsNamingIt) {
 
 TEST(SettlementStageTest, OpenPositionsWithoutAPriorFailNamingTheContract) {
   // CNH has a two-sided market (tier 2 gives a price), but its positions were open at the start of
-  // the day and it has no prior settlement: the start-of-day mark (S - S_prior) is undefined, so the
-  // run stops as a precondition naming the contract, not as bad configuration.
+  // the day and it has no prior settlement: the start-of-day mark (S - S_prior) is undefined, so
+  // the run stops as a precondition naming the contract, not as bad configuration.
   auto refdata = LoadShippedRefData();
   ASSERT_TRUE(refdata.has_value()) << refdata.error().ToString();
   StageHarness h("eodclear-settlement-stage-no-prior");
@@ -895,6 +895,47 @@ TEST(SettlementStageTest, OpenPositionsWithoutAPriorFailNamingTheContract) {
   ASSERT_TRUE(completed.has_value());
   EXPECT_FALSE(*completed);
 }
+
+// Micro Ether Euro June 2023: last trade date Friday 2023-06-30 (last Friday of June, a business
+// day in the UK and the US). CME Rule 44703.A (seed 003): with no ETHEUR_RR, final settlement may
+// be deferred up to 14 consecutive calendar days, i.e. through 2023-07-14. The last settlement (the
+// 2023-06-30 daily, here an operator's DAILY override) is carried meanwhile.
+class MeeDeferralTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MeeDeferralTest, AwaitsThroughDay14ThenStopsNamingTheContract) {
+  auto refdata = LoadShippedRefData();
+  ASSERT_TRUE(refdata.has_value()) << refdata.error().ToString();
+  StageHarness h(std::string("eodclear-settlement-mee-deferral-") + GetParam());
+  ASSERT_TRUE(h.Open().ok());
+  const Date date = Day(GetParam());
+  ASSERT_TRUE(h.PutPosition("F1", "A1", "MEEM23", Held(3, "2023-06-30")).ok());
+  ASSERT_TRUE(h.PutPosition("F2", "A2", "MEEM23", Held(-3, "2023-06-30")).ok());
+  SettlementOptions options;
+  options.file_overrides = {DailyOverride(Day("2023-06-30"), "MEEM23", Dec("1718.50"))};
+  Status s = h.Run(date, *refdata, refdata->products, options, 1);
+  if (std::string(GetParam()) == "2023-07-14") {
+    // Day 14: still awaiting; the prior is carried (VM zero) and reported.
+    ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << h.progress();
+    auto outbox = h.ReadOutbox(date);
+    ASSERT_TRUE(outbox.has_value()) << outbox.error().ToString();
+    ASSERT_TRUE(outbox->prices.contains("MEEM23"));
+    EXPECT_EQ(outbox->prices.at("MEEM23").tier(), "carried");
+    EXPECT_TRUE(outbox->prices.at("MEEM23").stale());
+    EXPECT_EQ(outbox->prices.at("MEEM23").price(), "1718.5");
+  } else {
+    // Day 17 (Monday 2023-07-17), past the deferral: the run stops until a price is entered.
+    ASSERT_FALSE(s.ok()) << h.progress();
+    EXPECT_EQ(s.code(), Status::Code::kFailedPrecondition) << s.ToString();
+    EXPECT_NE(s.message().find("MEEM23"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("deferral ended 2023-07-14"), std::string::npos) << s.message();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Days, MeeDeferralTest, ::testing::Values("2023-07-14", "2023-07-17"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           return std::string(param_info.param) == "2023-07-14" ? "Day14Awaits"
+                                                                                : "Day17Stops";
+                         });
 
 }  // namespace
 }  // namespace eodclear
