@@ -19,6 +19,7 @@
 #include "pipeline/metrics.h"
 #include "pipeline/refdata/expiry.h"
 #include "pipeline/run_ledger.h"
+#include "pipeline/side_input.h"
 #include "stages/ingest/input_rules.h"
 #include "stages/ingest/position_book.h"
 #include "stages/ingest/trade_id_set.h"
@@ -261,17 +262,8 @@ void IngestRun::ApplyValidTrade(const ValidTrade& t, const keys::SourcePosition&
 void IngestRun::StageDeadLetter(const keys::SourcePosition& source, std::string_view key,
                                 std::string_view value, DeadLetter::Reason reason,
                                 std::string detail) {
-  DeadLetter dl;
-  dl.set_business_date(date_.ToString());
-  dl.set_source_topic(source.topic);
-  dl.set_partition(source.partition);
-  dl.set_offset(source.offset);
-  dl.set_reason(reason);
-  dl.set_detail(std::move(detail));
-  dl.set_original_key(std::string(key));
-  dl.set_original_value(std::string(value));
-  batch_.Put(ctx_.store->cf(StateCf::kDeadLetters), keys::DatedSourceKey(date_, source),
-             dl.SerializeAsString());
+  eodclear::StageDeadLetter(date_, source.topic, source.partition, source.offset, key, value,
+                            reason, std::move(detail), *ctx_.store, &batch_);
   ++batch_rejects_[{source.topic, DeadLetter::Reason_Name(reason)}];
 }
 

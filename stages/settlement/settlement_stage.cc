@@ -98,6 +98,23 @@ struct ContractWork {
   bool needed() const { return open_interest || activity; }
 };
 
+// A stored position as the business date sees it: the day's activity counts only when it is of
+// that date; the start of the day is the end less the day's buys plus its sells.
+struct PositionDay {
+  bool active = false;
+  int64_t start_of_day = 0;
+  int64_t end_of_day = 0;
+  // Open at either end of the day or traded on it: the stage settles and marks it.
+  bool concerned() const { return active || start_of_day != 0 || end_of_day != 0; }
+};
+PositionDay DayOf(const state::PositionState& s, const std::string& date_text) {
+  PositionDay d;
+  d.active = s.activity_date() == date_text;
+  d.end_of_day = s.net_quantity();
+  d.start_of_day = d.active ? s.net_quantity() - s.bought() + s.sold() : s.net_quantity();
+  return d;
+}
+
 Result<Decimal> ParseDecimal(const std::string& text, const std::string& what) {
   auto d = Decimal::Parse(text);
   if (!d) return Err(Status::Internal(what + " is corrupt: " + d.error().message()));
@@ -116,9 +133,9 @@ class SettlementRun {
       : options_(options), kafka_(kafka), ctx_(ctx), date_(ctx.business_date) {}
 
   Status Run();
-  // Puts the positions closed by final settlement and the checkpoint in the last batch; writes it,
-  // synced.
-  Status Finish();
+  // Puts the positions closed by final settlement and the checkpoint (the stage took `seconds`) in
+  // the last batch; writes it, synced.
+  Status Finish(double seconds);
 
  private:
   Status ReadSideInputs();
@@ -319,9 +336,10 @@ Status SettlementRun::ScanContracts() {
   // Positions: which contracts have open interest or activity today.
   EODCLEAR_RETURN_IF_ERROR(ctx_.store->ScanMessages<state::PositionState>(
       StateCf::kPositions, "", [&](std::string_view k, const state::PositionState& s) -> Status {
-        bool active = s.activity_date() == date_text_;
-        int64_t sod = active ? s.net_quantity() - s.bought() + s.sold() : s.net_quantity();
-        if (sod == 0 && s.net_quantity() == 0 && !active) return Status::Ok();
+        const PositionDay day = DayOf(s, date_text_);
+        if (!day.concerned()) return Status::Ok();
+        const bool active = day.active;
+        const int64_t sod = day.start_of_day;
         EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
         EODCLEAR_ASSIGN_OR_RETURN(ContractWork * w, Work(key.contract));
         if (sod != 0 || s.net_quantity() != 0) w->open_interest = true;
@@ -645,9 +663,10 @@ Status SettlementRun::MarkAndClose() {
   VariationMargin vm_msg;  // reused: keeps its buffers between positions
   Status scanned = store->ScanMessages<state::PositionState>(
       StateCf::kPositions, "", [&](std::string_view k, const state::PositionState& s) -> Status {
-        bool active = s.activity_date() == date_text_;
-        int64_t sod = active ? s.net_quantity() - s.bought() + s.sold() : s.net_quantity();
-        if (sod == 0 && s.net_quantity() == 0 && !active) return Status::Ok();
+        const PositionDay day = DayOf(s, date_text_);
+        if (!day.concerned()) return Status::Ok();
+        const bool active = day.active;
+        const int64_t sod = day.start_of_day;
         EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
         ContractWork& w = work_.at(key.contract);  // before key.contract is moved from
         auto acc = accumulators.find(key.contract);
@@ -879,10 +898,9 @@ Status SettlementRun::Run() {
   return WriteOutputs();
 }
 
-Status SettlementRun::Finish() {
+Status SettlementRun::Finish(double seconds) {
   for (const auto& [k, v] : closes_) batch_.Put(ctx_.store->cf(StateCf::kPositions), k, v);
-  EODCLEAR_RETURN_IF_ERROR(ctx_.ledger->Stage(&batch_, ctx_.store));
-  return ctx_.store->Write(&batch_, /*sync=*/true);
+  return CompleteStage(ctx_, "settlement", seconds, &batch_);
 }
 
 }  // namespace
@@ -891,10 +909,7 @@ Status SettlementStage::Run(RunContext& ctx) {
   Clock::time_point started = Clock::now();
   SettlementRun run(options_, kafka_, ctx);
   EODCLEAR_RETURN_IF_ERROR(run.Run());
-  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  ctx.ledger->MarkCompleted(name(), seconds);
-  ctx.metrics->SetStageSeconds(name(), seconds);
-  return run.Finish();
+  return run.Finish(std::chrono::duration<double>(Clock::now() - started).count());
 }
 
 }  // namespace eodclear
