@@ -71,7 +71,9 @@ Result<std::optional<Date>> RunLedger::IncompleteBefore(StateStore* store, Date 
     if (!s.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Err(Status::Internal("run state of " + d.ToString() + " is corrupt"));
     }
-    if (s.published_run_id().empty()) return std::optional<Date>(d);
+    if (s.published_run_id().empty() || !s.correcting_run_id().empty()) {
+      return std::optional<Date>(d);
+    }
   }
   EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
   return std::optional<Date>();

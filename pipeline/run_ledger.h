@@ -41,7 +41,8 @@ class RunLedger {
 
   // The latest business date whose publish committed, if any (a date is closed once published).
   static Result<std::optional<Date>> LastClosedDate(StateStore* store);
-  // The earliest date before `date` that started but did not publish, if any.
+  // The earliest date before `date` that started but did not publish, or whose correction is in
+  // progress, if any.
   static Result<std::optional<Date>> IncompleteBefore(StateStore* store, Date date);
 
  private:

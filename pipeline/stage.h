@@ -7,6 +7,10 @@
 #include "pipeline/core/civil_time.h"
 #include "pipeline/core/status.h"
 
+namespace rocksdb {
+class WriteBatch;
+}
+
 namespace eodclear {
 
 class StateStore;
@@ -50,6 +54,17 @@ class Stage {
   virtual std::string_view name() const = 0;
   // Runs the stage for ctx.business_date. On error nothing after the last written batch is kept.
   virtual Status Run(RunContext& ctx) = 0;
+
+  // Corrections (`run --republish`). The runner puts the date's book back as it stood at the
+  // start of its end of day (start_of_day) and removes the date's outbox; each stage then puts in
+  // `batch` whatever else of its outputs of ctx.business_date a re-run would not replace. Reads see
+  // the state before the correction. Every stage for which RerunByCorrection() is true runs again.
+  virtual bool RerunByCorrection() const { return true; }
+  virtual Status PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* batch) {
+    (void)ctx;
+    (void)batch;
+    return Status::Ok();
+  }
 };
 
 }  // namespace eodclear

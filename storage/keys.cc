@@ -220,6 +220,22 @@ Result<OutboxKeyParts> ParseOutboxKey(std::string_view key) {
   return p;
 }
 
+std::string StartOfDayKey(Date date, std::string_view position_key) {
+  std::string k = DatePrefix(date);
+  k.append(position_key);  // last field: a PositionKey, itself terminated fields
+  return k;
+}
+
+Result<StartOfDayKeyParts> ParseStartOfDayKey(std::string_view key) {
+  Reader r(key);
+  StartOfDayKeyParts p;
+  p.date = r.DateField();
+  if (!r.Ok()) return Err(Malformed("start_of_day", key));
+  p.position_key = std::string(r.Rest());
+  if (!ParsePositionKey(p.position_key)) return Err(Malformed("start_of_day", key));
+  return p;
+}
+
 std::string EncodeOffset(int64_t offset) {
   std::string v;
   PutI64(&v, offset);

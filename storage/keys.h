@@ -102,9 +102,26 @@ struct OutboxKeyParts {
 };
 Result<OutboxKeyParts> ParseOutboxKey(std::string_view key);
 
+// Column family `start_of_day`: one position as it stood at the start of a business date's end of
+// day (after ingest, before settlement or offsetting changed it), by date and position key.
+std::string StartOfDayKey(Date date, std::string_view position_key);
+struct StartOfDayKeyParts {
+  Date date;
+  std::string position_key;  // a PositionKey
+};
+Result<StartOfDayKeyParts> ParseStartOfDayKey(std::string_view key);
+
+// Column family `retractions`: the Kafka key of a record the date's previous publication had, kept
+// while a correction of the date is in progress. Same layout as OutboxKey.
+inline std::string RetractionKey(Date date, std::string_view topic, std::string_view record_key) {
+  return OutboxKey(date, topic, record_key);
+}
+
 // Column family `default`: the key of the storage format version.
 inline constexpr std::string_view kFormatVersionKey = "format_version";
-inline constexpr std::string_view kFormatVersion = "2";
+inline constexpr std::string_view kFormatVersion = "3";
+// The previous format, upgraded in place on open (version 3 only added column families).
+inline constexpr std::string_view kUpgradableFormatVersion = "2";
 
 // Value codec of the `offsets` column family: an int64, big-endian.
 std::string EncodeOffset(int64_t offset);

@@ -7,9 +7,9 @@
 namespace eodclear {
 namespace {
 constexpr std::string_view kCfNames[kStateCfCount] = {
-    "default",    "offsets",   "positions",      "contract_days", "quotes",
-    "day_trades", "trade_ids", "pending_trades", "dead_letters",  "runs",
-    "settlements", "outbox",
+    "default",     "offsets",   "positions",      "contract_days", "quotes",
+    "day_trades",  "trade_ids", "pending_trades", "dead_letters",  "runs",
+    "settlements", "outbox",    "start_of_day",   "retractions",
 };
 }  // namespace
 
@@ -52,6 +52,11 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& op
 
   EODCLEAR_ASSIGN_OR_RETURN(auto version, store->Get(StateCf::kDefault, keys::kFormatVersionKey));
   if (!version) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->cf(StateCf::kDefault), keys::kFormatVersionKey, keys::kFormatVersion);
+    EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  } else if (*version == keys::kUpgradableFormatVersion) {
+    // Version 3 added the column families `start_of_day` and `retractions`, created empty above.
     rocksdb::WriteBatch batch;
     batch.Put(store->cf(StateCf::kDefault), keys::kFormatVersionKey, keys::kFormatVersion);
     EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));

@@ -27,8 +27,10 @@ enum class StateCf {
   kRuns,           // "runs": per business date run state and stage checkpoints
   kSettlements,    // "settlements": per contract and date, the daily settlement price
   kOutbox,         // "outbox": per date, topic and key, records for the publish stage
+  kStartOfDay,     // "start_of_day": per date, positions as they stood before settlement
+  kRetractions,    // "retractions": per date, keys a correction must retract
 };
-inline constexpr int kStateCfCount = 12;
+inline constexpr int kStateCfCount = 14;
 std::string_view StateCfName(StateCf cf);
 
 struct StateStoreOptions {

@@ -261,7 +261,9 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
   PositionLimitsStage check_limits(limits);
   publish_options.house_accounts = limits.house_accounts;
   PublishStage publish(publish_options, kafka);
-  auto outcome = RunEndOfDay(ctx, {&ingest, &settle, &offset, &check_limits, &publish});
+  RunMode mode;
+  mode.republish = options.republish;
+  auto outcome = RunEndOfDay(ctx, {&ingest, &settle, &offset, &check_limits, &publish}, mode);
   if (!outcome) return Fail(outcome.error());
 
   if (options.embedded) {
@@ -286,10 +288,15 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
   }
 
   std::cout << "eodclear run: " << date->ToString() << " "
-            << (outcome->already_published ? "already published" : "published") << " by run "
-            << outcome->published_run_id << "; " << outcome->messages_consumed
-            << " messages consumed, " << outcome->messages_rejected << " to dead letters"
-            << std::endl;
+            << (outcome->already_published          ? "already published"
+                : outcome->corrected_run_id.empty() ? "published"
+                                                    : "corrected")
+            << " by run " << outcome->published_run_id;
+  if (!outcome->corrected_run_id.empty()) {
+    std::cout << " (replacing run " << outcome->corrected_run_id << ")";
+  }
+  std::cout << "; " << outcome->messages_consumed << " messages consumed, "
+            << outcome->messages_rejected << " to dead letters" << std::endl;
   return outcome->messages_rejected > 0 ? ExitCode::kCompletedWithDataErrors : ExitCode::kSuccess;
 }
 

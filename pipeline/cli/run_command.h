@@ -25,6 +25,8 @@ struct RunCommandOptions {
   std::string pushgateway;
   // The `instance` label of the push (default: the host name).
   std::string instance;
+  // --republish: correct the date's publication (RunMode::republish).
+  bool republish = false;
   bool embedded = false;
   // --embedded: trades.csv, quotes.csv, reference_prices.csv, settlement_overrides.csv,
   // offset_instructions.csv

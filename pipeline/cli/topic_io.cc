@@ -121,7 +121,9 @@ Result<size_t> DumpTopic(const KafkaOptions& kafka, const std::string& topic,
     }
     for (const auto& m : batch.messages()) {
       std::string line;
-      if (msg->ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) {
+      if (m.is_tombstone()) {
+        line = "{\"tombstone\":true,\"key\":" + JsonQuote(m.key()) + "}";
+      } else if (msg->ParseFromArray(m.value().data(), static_cast<int>(m.value().size()))) {
         line = ToJsonLine(*msg);
       } else {
         line = "{\"undecodable\":true,\"partition\":" + std::to_string(m.partition()) +

@@ -19,6 +19,8 @@ std::string_view ConsumedMessage::value() const {
                                 : std::string_view(static_cast<const char*>(m_->payload), m_->len);
 }
 
+bool ConsumedMessage::is_tombstone() const { return m_->payload == nullptr; }
+
 MessageBatch::~MessageBatch() { Clear(); }
 
 void MessageBatch::Clear() {

@@ -42,6 +42,8 @@ class ConsumedMessage {
   int64_t offset() const;
   std::string_view key() const;
   std::string_view value() const;
+  // True for a tombstone: a key with a null value (a correction retracting a key).
+  bool is_tombstone() const;
 
  private:
   rd_kafka_message_s* m_;

@@ -62,6 +62,19 @@ Status Producer::Produce(std::string_view topic, std::string_view key, std::stri
   }
 }
 
+Status Producer::ProduceTombstone(std::string_view topic, std::string_view key) {
+  while (true) {
+    RdKafka::ErrorCode code = producer_->produce(std::string(topic), RdKafka::Topic::PARTITION_UA,
+                                                 0, nullptr, 0, key.data(), key.size(), 0, nullptr);
+    if (code == RdKafka::ERR__QUEUE_FULL) {
+      producer_->poll(100);
+      continue;
+    }
+    producer_->poll(0);
+    return FromKafka(code, "producing a tombstone to " + std::string(topic));
+  }
+}
+
 Status Producer::Flush() {
   RdKafka::ErrorCode code = producer_->flush(options_.timeout_ms);
   if (code == RdKafka::ERR__TIMED_OUT || producer_->outq_len() > 0) {
@@ -93,7 +106,18 @@ Status Producer::BeginTransaction() {
   return FromTxnError(producer_->begin_transaction(), "beginning transaction");
 }
 Status Producer::CommitTransaction() {
-  return FromTxnError(producer_->commit_transaction(options_.timeout_ms), "committing transaction");
+  // librdkafka: a commit that fails with a retriable error (its outcome unknown, e.g. a timeout)
+  // may be retried; one that requires an abort may not.
+  for (int attempt = 1;; ++attempt) {
+    RdKafka::Error* error = producer_->commit_transaction(options_.timeout_ms);
+    if (error == nullptr) return Status::Ok();
+    if (attempt < 3 && error->is_retriable() && !error->txn_requires_abort() &&
+        !error->is_fatal()) {
+      delete error;
+      continue;
+    }
+    return FromTxnError(error, "committing transaction");
+  }
 }
 Status Producer::AbortTransaction() {
   return FromTxnError(producer_->abort_transaction(options_.timeout_ms), "aborting transaction");

@@ -38,6 +38,9 @@ class Producer {
   // Queues one message (key and value are copied). Waits while the local queue is full.
   Status Produce(std::string_view topic, std::string_view key, std::string_view value);
 
+  // Queues a tombstone: `key` with a null value (a compacted topic then drops the key).
+  Status ProduceTombstone(std::string_view topic, std::string_view key);
+
   // Waits until every queued message has its delivery report; fails if any delivery failed.
   Status Flush();
 

@@ -1,9 +1,16 @@
 #include "pipeline/runner/eod_runner.h"
 
+#include <rocksdb/write_batch.h>
+
 #include <cstdio>
+#include <optional>
 #include <ostream>
 
+#include "pipeline/crash_point.h"
 #include "pipeline/run_ledger.h"
+#include "pipeline/start_of_day.h"
+#include "storage/keys.h"
+#include "storage/state_store.h"
 
 namespace eodclear {
 
@@ -13,11 +20,96 @@ std::string NewRunId(Date business_date, uint64_t random_bits) {
   return business_date.ToString() + "." + hex;
 }
 
-Result<RunOutcome> RunEndOfDay(RunContext ctx, const std::vector<Stage*>& stages) {
+namespace {
+
+// The first business date after `date` that has run state, if any.
+Result<std::optional<Date>> LaterRunDate(StateStore* store, Date date) {
+  auto it = store->NewIterator(StateCf::kRuns);
+  it->Seek(keys::RunKey(date.AddDays(1)));
+  if (it->Valid()) {
+    EODCLEAR_ASSIGN_OR_RETURN(
+        Date d, keys::ParseRunKey(std::string_view(it->key().data(), it->key().size())));
+    return std::optional<Date>(d);
+  }
+  EODCLEAR_RETURN_IF_ERROR(StateStore::IteratorStatus(*it));
+  return std::optional<Date>();
+}
+
+// Starts a correction of ctx.business_date: checks it can be corrected, then in one synced batch
+// puts the book back as it stood after ingest, removes the date's outbox and each re-run stage's
+// other outputs, and marks the correction in the ledger with only the kept stages completed.
+Status BeginCorrection(RunContext& ctx, RunLedger& ledger, const std::vector<Stage*>& stages) {
+  const Date date = ctx.business_date;
+  const std::string d = date.ToString();
+  auto* rs = ledger.mutable_state();
+  if (rs->published_run_id().empty()) {
+    return Status::FailedPrecondition(
+        d + " was never published, so there is nothing to correct; run it without --republish");
+  }
+  EODCLEAR_ASSIGN_OR_RETURN(auto later, LaterRunDate(ctx.store, date));
+  if (later) {
+    return Status::FailedPrecondition(
+        "cannot correct " + d + ": " + later->ToString() +
+        " has already run on its results; only the latest business date that ran can be "
+        "corrected (see ops/RUNBOOK.md, Correcting a published date)");
+  }
+  if (!rs->start_of_day_kept()) {
+    return Status::FailedPrecondition("cannot correct " + d +
+                                      ": its start-of-day positions were not kept (it was settled "
+                                      "before this state format kept them)");
+  }
+  rocksdb::WriteBatch batch;
+  EODCLEAR_ASSIGN_OR_RETURN(int64_t restored, RestoreStartOfDay(*ctx.store, date, &batch));
+  EODCLEAR_RETURN_IF_ERROR(StateStore::FromRocks(
+      batch.DeleteRange(ctx.store->cf(StateCf::kOutbox), keys::OutboxPrefix(date),
+                        keys::OutboxPrefix(date.AddDays(1))),
+      "removing the outbox"));
+  ctx.ledger = &ledger;
+  for (Stage* stage : stages) {
+    if (stage->RerunByCorrection()) {
+      EODCLEAR_RETURN_IF_ERROR(
+          stage->PrepareCorrection(ctx, &batch).WithContext(std::string(stage->name())));
+    }
+  }
+  eodclear::state::v1::RunState next = *rs;
+  next.clear_completed_stages();
+  next.clear_stage_seconds();
+  for (Stage* stage : stages) {
+    if (!stage->RerunByCorrection() && ledger.IsCompleted(stage->name())) {
+      next.add_completed_stages(std::string(stage->name()));
+      auto it = rs->stage_seconds().find(std::string(stage->name()));
+      if (it != rs->stage_seconds().end()) (*next.mutable_stage_seconds())[it->first] = it->second;
+    }
+  }
+  next.set_correcting_run_id(rs->published_run_id());
+  next.set_start_of_day_kept(false);
+  *rs = std::move(next);
+  EODCLEAR_RETURN_IF_ERROR(ledger.Stage(&batch, ctx.store));
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->Write(&batch, /*sync=*/true));
+  *ctx.progress << "run: correcting " << d << " (published by run " << rs->correcting_run_id()
+                << "): " << restored << " positions put back as they stood after ingest\n";
+  CrashPoint("republish:after-rewind");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RunOutcome> RunEndOfDay(RunContext ctx, const std::vector<Stage*>& stages,
+                               const RunMode& mode) {
   const Date date = ctx.business_date;
   EODCLEAR_ASSIGN_OR_RETURN(RunLedger ledger, RunLedger::Load(ctx.store, date));
   RunOutcome outcome;
-  if (!ledger.state().published_run_id().empty()) {
+  bool correcting = !ledger.state().correcting_run_id().empty();
+  if (correcting) {
+    *ctx.progress << "run: resuming the correction of " << date.ToString() << " (published by run "
+                  << ledger.state().correcting_run_id() << ")\n";
+  } else if (mode.republish) {
+    EODCLEAR_RETURN_IF_ERROR(BeginCorrection(ctx, ledger, stages));
+    correcting = true;
+  }
+  if (correcting) {
+    outcome.corrected_run_id = ledger.state().correcting_run_id();
+  } else if (!ledger.state().published_run_id().empty()) {
     outcome.already_published = true;
   } else {
     EODCLEAR_ASSIGN_OR_RETURN(auto incomplete, RunLedger::IncompleteBefore(ctx.store, date));
@@ -47,6 +139,7 @@ Result<RunOutcome> RunEndOfDay(RunContext ctx, const std::vector<Stage*>& stages
       *ctx.progress << "run: stage " << stage->name() << " of " << date.ToString() << " (run "
                     << ctx.run_id << ")\n";
       EODCLEAR_RETURN_IF_ERROR(stage->Run(ctx).WithContext(std::string(stage->name())));
+      CrashPoint("after-stage:" + std::string(stage->name()));
     }
   }
   outcome.published_run_id = ledger.state().published_run_id();

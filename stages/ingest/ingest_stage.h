@@ -43,6 +43,8 @@ class IngestStage : public Stage {
       : options_(std::move(options)), kafka_(std::move(kafka)) {}
   std::string_view name() const override { return "ingest"; }
   Status Run(RunContext& ctx) override;
+  // A correction keeps the day's ingest: its trades are not consumed again.
+  bool RerunByCorrection() const override { return false; }
 
  private:
   IngestOptions options_;

@@ -17,6 +17,7 @@
 #include "pipeline/run_ledger.h"
 #include "pipeline/settlement_history.h"
 #include "pipeline/side_input.h"
+#include "pipeline/start_of_day.h"
 #include "stages/offsetting/offset_rules.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
@@ -240,9 +241,11 @@ Status OffsettingStage::Run(RunContext& ctx) {
                                                            : std::string_view("instruction"))
         .Increment();
   }
+  StartOfDayLog start_of_day(*store, date);
   for (const auto& [key, delta] : deltas) {
     if (delta == 0) continue;
     EODCLEAR_ASSIGN_OR_RETURN(auto stored, store->Get(StateCf::kPositions, key));
+    EODCLEAR_RETURN_IF_ERROR(start_of_day.Keep(key, stored, &batch));
     pb::PositionState s;
     if (stored && !s.ParseFromString(*stored)) {
       return Status::Internal("a position record is corrupt");

@@ -7,12 +7,14 @@
 #include <optional>
 #include <ostream>
 #include <set>
+#include <unordered_set>
 #include <vector>
 
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/eod_run.pb.h"
 #include "clearing/v1/position.pb.h"
 #include "eodclear/state/v1/state.pb.h"
+#include "pipeline/crash_point.h"
 #include "pipeline/kafka/bounded_consumer.h"
 #include "pipeline/kafka/producer.h"
 #include "pipeline/metrics.h"
@@ -94,25 +96,98 @@ std::string WithRunId(std::string_view value, const std::string& run_id) {
   return out;
 }
 
+// Kafka key of a positions record: stable per date and position, so compaction keeps the latest.
+std::string PositionRecordKey(const std::string& date_text, const keys::PositionKeyParts& key) {
+  return date_text + "|" + key.firm + "|" + key.account + "|" + key.contract;
+}
+
 Status Produce(Producer* producer, const OutRecord& r) {
   return producer->Produce(r.topic, r.key, r.value);
 }
 
+// Records in the ledger that `run_id` is the date's publication; a correction in progress ends,
+// and its retractions go.
+Status FinishPublication(RunContext& ctx, const std::string& run_id, rocksdb::WriteBatch* batch) {
+  auto* rs = ctx.ledger->mutable_state();
+  if (!rs->correcting_run_id().empty()) {
+    rs->clear_correcting_run_id();
+    rs->set_corrections(rs->corrections() + 1);
+    const Date date = ctx.business_date;
+    EODCLEAR_RETURN_IF_ERROR(StateStore::FromRocks(
+        batch->DeleteRange(ctx.store->cf(StateCf::kRetractions), keys::DatePrefix(date),
+                           keys::DatePrefix(date.AddDays(1))),
+        "removing retractions"));
+  }
+  rs->set_published_run_id(run_id);
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status PublishStage::PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* batch) {
+  const Date date = ctx.business_date;
+  const std::string date_text = date.ToString();
+  auto* cf = ctx.store->cf(StateCf::kRetractions);
+  batch->DeleteRange(cf, keys::DatePrefix(date), keys::DatePrefix(date.AddDays(1)));
+  // Positions as published: every open position at the end of the date.
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanMessages<eodclear::state::v1::PositionState>(
+      StateCf::kPositions, "",
+      [&](std::string_view k, const eodclear::state::v1::PositionState& s) -> Status {
+        if (s.net_quantity() == 0) return Status::Ok();
+        EODCLEAR_ASSIGN_OR_RETURN(keys::PositionKeyParts key, keys::ParsePositionKey(k));
+        return StateStore::FromRocks(
+            batch->Put(cf,
+                       keys::RetractionKey(date, options_.positions_topic,
+                                           PositionRecordKey(date_text, key)),
+                       ""),
+            "keeping a retraction");
+      }));
+  // Every record the other stages left in the outbox.
+  Status bad;
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(
+      StateCf::kOutbox, keys::OutboxPrefix(date), [&](std::string_view k, std::string_view) {
+        auto key = keys::ParseOutboxKey(k);
+        if (!key) {
+          bad = key.error();
+          return false;
+        }
+        batch->Put(cf, keys::RetractionKey(date, key->topic, key->record_key), "");
+        return true;
+      }));
+  return bad;
+}
 
 Status PublishStage::Run(RunContext& ctx) {
   Clock::time_point started = Clock::now();
   const Date date = ctx.business_date;
   const std::string date_text = date.ToString();
 
+  // The producer registers its transactional id first: on Kafka that fences a crashed attempt's
+  // producer and aborts the transaction it left open, so the read of eod-runs below (read
+  // committed) is not held up by it and cannot see an uncommitted run marker.
+  Producer::Options po;
+  po.kafka = kafka_;
+  po.transactional_id = options_.transactional_id;
+  EODCLEAR_ASSIGN_OR_RETURN(auto producer, Producer::Create(po));
+  EODCLEAR_RETURN_IF_ERROR(producer->InitTransactions());
+
+  // A correction replaces the publication of `correcting`; otherwise this is the date's first.
+  const std::string correcting = ctx.ledger->state().correcting_run_id();
   EODCLEAR_ASSIGN_OR_RETURN(auto published, FindPublishedRun(kafka_, options_, date));
-  if (published) {
+  if (published && !correcting.empty() && published->run_id() != correcting &&
+      published->corrects_run_id() != correcting) {
+    return Status::FailedPrecondition(
+        options_.eod_runs_topic + " names run " + published->run_id() + " for " + date_text +
+        ", neither the publication being corrected (" + correcting + ") nor a correction of it");
+  }
+  const bool done = published && (correcting.empty() || published->run_id() != correcting);
+  if (done) {
     *ctx.progress << "publish: " << date_text << " was already published by run "
                   << published->run_id() << "; nothing published again\n";
-    ctx.ledger->mutable_state()->set_published_run_id(published->run_id());
+    rocksdb::WriteBatch batch;
+    EODCLEAR_RETURN_IF_ERROR(FinishPublication(ctx, published->run_id(), &batch));
     ctx.ledger->MarkCompleted(name(),
                               std::chrono::duration<double>(Clock::now() - started).count());
-    rocksdb::WriteBatch batch;
     EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
     return ctx.store->Write(&batch, /*sync=*/true);
   }
@@ -145,8 +220,7 @@ Status PublishStage::Run(RunContext& ctx) {
           p.set_bought(s.bought());
           p.set_sold(s.sold());
         }
-        OutRecord r{options_.positions_topic,
-                    date_text + "|" + key.firm + "|" + key.account + "|" + key.contract,
+        OutRecord r{options_.positions_topic, PositionRecordKey(date_text, key),
                     p.SerializeAsString()};
         positions_sum.Add(r.value);
         records.push_back(std::move(r));
@@ -184,11 +258,6 @@ Status PublishStage::Run(RunContext& ctx) {
       }));
   EODCLEAR_RETURN_IF_ERROR(bad_outbox);
 
-  Producer::Options po;
-  po.kafka = kafka_;
-  po.transactional_id = options_.transactional_id;
-  EODCLEAR_ASSIGN_OR_RETURN(auto producer, Producer::Create(po));
-  EODCLEAR_RETURN_IF_ERROR(producer->InitTransactions());
   EODCLEAR_RETURN_IF_ERROR(producer->BeginTransaction());
   auto abort_with = [&](Status s) {
     Status aborted = producer->AbortTransaction();
@@ -200,6 +269,28 @@ Status PublishStage::Run(RunContext& ctx) {
   for (const auto& r : records) {
     Status s = Produce(producer.get(), r);
     if (!s.ok()) return abort_with(s);
+  }
+  // A correction retracts the keys of the corrected publication that it no longer has.
+  std::map<std::string, int64_t> retracted;
+  if (!correcting.empty()) {
+    std::map<std::string, std::unordered_set<std::string_view>, std::less<>> produced;
+    for (const auto& r : records) produced[r.topic].insert(r.key);
+    Status bad_retraction;
+    EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanPrefix(
+        StateCf::kRetractions, keys::DatePrefix(date), [&](std::string_view k, std::string_view) {
+          auto key = keys::ParseOutboxKey(k);
+          if (!key) {
+            bad_retraction = key.error();
+            return false;
+          }
+          auto it = produced.find(key->topic);
+          if (it != produced.end() && it->second.contains(key->record_key)) return true;
+          bad_retraction = producer->ProduceTombstone(key->topic, key->record_key);
+          if (!bad_retraction.ok()) return false;
+          ++retracted[key->topic];
+          return true;
+        }));
+    if (!bad_retraction.ok()) return abort_with(bad_retraction);
   }
   // Only once every record's delivery is confirmed does the run marker follow.
   if (Status s = producer->Flush(); !s.ok()) return abort_with(s);
@@ -226,7 +317,9 @@ Status PublishStage::Run(RunContext& ctx) {
     t->set_topic(s.topic);
     t->set_records(s.sum.count());
     t->set_checksum(s.sum.Hex());
+    if (auto it = retracted.find(s.topic); it != retracted.end()) t->set_retracted(it->second);
   }
+  run.set_corrects_run_id(correcting);
   for (const auto& stage : rs.completed_stages()) {
     auto* st = run.add_stages();
     st->set_stage(stage);
@@ -242,7 +335,9 @@ Status PublishStage::Run(RunContext& ctx) {
     return abort_with(s);
   }
   if (Status s = producer->Flush(); !s.ok()) return abort_with(s);
+  CrashPoint("publish:before-commit");
   if (Status s = producer->CommitTransaction(); !s.ok()) return abort_with(s);
+  CrashPoint("publish:after-commit");
 
   ctx.metrics->Published(options_.positions_topic)
       .Increment(static_cast<double>(positions_sum.count()));
@@ -257,11 +352,18 @@ Status PublishStage::Run(RunContext& ctx) {
   *ctx.progress << "publish: committed " << positions_sum.count() << " positions, "
                 << dead_letters_sum.count() << " dead letters, ";
   for (const auto& [topic, sum] : outbox_sums) *ctx.progress << sum.count() << " " << topic << ", ";
-  *ctx.progress << "and the run marker of " << date_text << "\n";
+  *ctx.progress << "and the run marker of " << date_text;
+  if (!correcting.empty()) {
+    int64_t total = 0;
+    for (const auto& [topic, n] : retracted) total += n;
+    *ctx.progress << ", a correction of run " << correcting << " retracting " << total
+                  << " records";
+  }
+  *ctx.progress << "\n";
 
-  ctx.ledger->mutable_state()->set_published_run_id(ctx.run_id);
-  ctx.ledger->MarkCompleted(name(), seconds);
   rocksdb::WriteBatch batch;
+  EODCLEAR_RETURN_IF_ERROR(FinishPublication(ctx, ctx.run_id, &batch));
+  ctx.ledger->MarkCompleted(name(), seconds);
   EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
   return ctx.store->Write(&batch, /*sync=*/true);
 }

@@ -40,6 +40,9 @@ class PublishStage : public Stage {
       : options_(std::move(options)), kafka_(std::move(kafka)) {}
   std::string_view name() const override { return "publish"; }
   Status Run(RunContext& ctx) override;
+  // Keeps the Kafka keys of the date's published positions and outbox records (column family
+  // `retractions`), so the correction retracts those it no longer has.
+  Status PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* batch) override;
 
  private:
   PublishOptions options_;

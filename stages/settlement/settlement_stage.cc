@@ -22,6 +22,7 @@
 #include "pipeline/run_ledger.h"
 #include "pipeline/settlement_history.h"
 #include "pipeline/side_input.h"
+#include "pipeline/start_of_day.h"
 #include "stages/settlement/curve_settlement.h"
 #include "stages/settlement/settlement_price.h"
 #include "stages/settlement/variation_margin.h"
@@ -169,7 +170,13 @@ class SettlementRun {
   std::future<Status> writing_;
   // Positions closed by final settlement: written with the checkpoint only, never in an earlier
   // batch, so a retried stage sees them open.
-  std::vector<std::pair<std::string, std::string>> closes_;
+  // Positions closed by final settlement: key, value as ingest left it, value closed.
+  struct Close {
+    std::string key;
+    std::string before;
+    std::string after;
+  };
+  std::vector<Close> closes_;
   // Next offsets of the side topics after this run (the dead-letter high-water marks).
   std::map<std::pair<std::string, int32_t>, int64_t> side_offsets_;
   std::map<std::pair<std::string, std::string>, Decimal> firm_totals_;  // (firm, currency)
@@ -717,7 +724,8 @@ Status SettlementRun::MarkAndClose() {
           if (w.close_positions) {
             state::PositionState closed = s;
             closed.set_net_quantity(0);
-            closes_.emplace_back(std::string(k), closed.SerializeAsString());
+            closes_.push_back(
+                Close{std::string(k), s.SerializeAsString(), closed.SerializeAsString()});
           }
         }
         return FlushIfFull(false);
@@ -899,11 +907,36 @@ Status SettlementRun::Run() {
 }
 
 Status SettlementRun::Finish(double seconds) {
-  for (const auto& [k, v] : closes_) batch_.Put(ctx_.store->cf(StateCf::kPositions), k, v);
+  // The book as ingest left it is kept for a correction of this date; earlier dates' copies go,
+  // since only the latest business date can be corrected.
+  ForgetStartOfDayBefore(*ctx_.store, date_, &batch_);
+  StartOfDayLog start_of_day(*ctx_.store, date_);
+  for (const Close& c : closes_) {
+    EODCLEAR_RETURN_IF_ERROR(start_of_day.Keep(c.key, c.before, &batch_));
+    batch_.Put(ctx_.store->cf(StateCf::kPositions), c.key, c.after);
+  }
+  ctx_.ledger->mutable_state()->set_start_of_day_kept(true);
   return CompleteStage(ctx_, "settlement", seconds, &batch_);
 }
 
 }  // namespace
+
+Status SettlementStage::PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* batch) {
+  // Keys are contract first: every contract's record of the date is found by a full scan, which is
+  // one record per contract and settled date.
+  Status bad;
+  EODCLEAR_RETURN_IF_ERROR(
+      ctx.store->ScanPrefix(StateCf::kSettlements, "", [&](std::string_view k, std::string_view) {
+        auto key = keys::ParseSettlementKey(k);
+        if (!key) {
+          bad = key.error();
+          return false;
+        }
+        if (key->date == ctx.business_date) batch->Delete(ctx.store->cf(StateCf::kSettlements), k);
+        return true;
+      }));
+  return bad;
+}
 
 Status SettlementStage::Run(RunContext& ctx) {
   Clock::time_point started = Clock::now();

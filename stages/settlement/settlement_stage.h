@@ -55,6 +55,8 @@ class SettlementStage : public Stage {
       : options_(std::move(options)), kafka_(std::move(kafka)) {}
   std::string_view name() const override { return "settlement"; }
   Status Run(RunContext& ctx) override;
+  // Removes the date's settlement prices (column family `settlements`).
+  Status PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* batch) override;
 
  private:
   SettlementOptions options_;

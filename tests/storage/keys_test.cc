@@ -234,7 +234,8 @@ TEST(KeysTest, OffsetValueLayout) {
 
 TEST(KeysTest, FormatVersionConstants) {
   EXPECT_EQ(kFormatVersionKey, "format_version");
-  EXPECT_EQ(kFormatVersion, "2");
+  EXPECT_EQ(kFormatVersion, "3");
+  EXPECT_EQ(kUpgradableFormatVersion, "2");
 }
 
 TEST(KeysTest, SettlementKeyRoundTripsAndSortsByContractThenDate) {

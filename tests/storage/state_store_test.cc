@@ -1,6 +1,7 @@
 #include "storage/state_store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
@@ -62,7 +63,7 @@ class StateStoreTest : public ::testing::Test {
 
 TEST_F(StateStoreTest, ColumnFamilyNamesArePinned) {
   // Persisted names: changing one orphans existing data.
-  ASSERT_EQ(kStateCfCount, 12);
+  ASSERT_EQ(kStateCfCount, 14);
   EXPECT_EQ(StateCfName(StateCf::kDefault), "default");
   EXPECT_EQ(StateCfName(StateCf::kOffsets), "offsets");
   EXPECT_EQ(StateCfName(StateCf::kPositions), "positions");
@@ -75,6 +76,8 @@ TEST_F(StateStoreTest, ColumnFamilyNamesArePinned) {
   EXPECT_EQ(StateCfName(StateCf::kPendingTrades), "pending_trades");
   EXPECT_EQ(StateCfName(StateCf::kDeadLetters), "dead_letters");
   EXPECT_EQ(StateCfName(StateCf::kRuns), "runs");
+  EXPECT_EQ(StateCfName(StateCf::kStartOfDay), "start_of_day");
+  EXPECT_EQ(StateCfName(StateCf::kRetractions), "retractions");
 }
 
 TEST_F(StateStoreTest, OpenCreatesFolderAndRecordsFormatVersion) {
@@ -82,7 +85,7 @@ TEST_F(StateStoreTest, OpenCreatesFolderAndRecordsFormatVersion) {
   auto store = OpenOrDie();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::is_directory(options_.path));
-  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "2");
+  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "3");
   for (int i = 0; i < kStateCfCount; ++i) {
     EXPECT_NE(store->cf(static_cast<StateCf>(i)), nullptr) << "column family " << i;
   }
@@ -134,7 +137,7 @@ TEST_F(StateStoreTest, BatchAcrossColumnFamiliesSurvivesReopen) {
   EXPECT_EQ(GetText(*store, StateCf::kPositions, offset_key), "<absent>");
   EXPECT_EQ(GetText(*store, StateCf::kDayTrades, contract_day_key), "<absent>");
   EXPECT_EQ(GetText(*store, StateCf::kDefault, run_key), "<absent>");
-  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "2");
+  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "3");
 }
 
 TEST_F(StateStoreTest, UnsyncedBatchSurvivesCleanReopen) {
@@ -246,6 +249,36 @@ TEST_F(StateStoreTest, DifferentFormatVersionFailsPreconditionAndIsLeftUntouched
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, "999", store.error().message());
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, options_.path, store.error().message());
   }
+}
+
+TEST_F(StateStoreTest, VersionTwoDatabaseIsUpgradedInPlaceKeepingItsData) {
+  // A version-2 database as that format left it: twelve column families, version "2".
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name :
+         {"default", "offsets", "positions", "contract_days", "quotes", "day_trades", "trade_ids",
+          "pending_trades", "dead_letters", "runs", "settlements", "outbox"}) {
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, options_.path, cfs, &handles, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "format_version", "2").ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[2], "position-key", "kept").ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(GetText(*store, StateCf::kDefault, keys::kFormatVersionKey), "3");
+  EXPECT_EQ(GetText(*store, StateCf::kPositions, "position-key"), "kept");
+  rocksdb::WriteBatch batch;
+  batch.Put(store->cf(StateCf::kStartOfDay), "k", "v");
+  ASSERT_TRUE(store->Write(&batch, /*sync=*/true).ok());
+  EXPECT_EQ(GetText(*store, StateCf::kStartOfDay, "k"), "v");
 }
 
 TEST_F(StateStoreTest, EmptyPathIsInvalidArgument) {

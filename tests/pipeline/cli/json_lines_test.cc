@@ -58,7 +58,7 @@ TEST(JsonLinesTest, DefaultValuesArePrintedSoEveryRecordHasTheSameKeys) {
             R"("quantity":0,"buyer":{"firm":"","account":""},"seller":{"firm":"","account":""}})");
   EXPECT_EQ(ToJsonLine(EodRun()),
             R"({"business_date":"","run_id":"","status":"STATUS_UNSPECIFIED","topics":[],)"
-            R"("stages":[],"messages_consumed":0,"messages_rejected":0,"unknown_accounts":[]})");
+            R"("stages":[],"messages_consumed":0,"messages_rejected":0,"unknown_accounts":[],"corrects_run_id":""})");
 }
 
 TEST(JsonLinesTest, ShortPositionQuantityIsANegativeNumber) {
@@ -153,10 +153,10 @@ TEST(JsonLinesTest, EodRunWithRepeatedNestedTopicsAndDoubles) {
   EXPECT_EQ(
       ToJsonLine(run),
       R"({"business_date":"2023-06-16","run_id":"run-1","status":"SUCCEEDED_WITH_DATA_ERRORS",)"
-      R"("topics":[{"topic":"positions","records":2,"checksum":"00002b34ce80a3b9"},)"
-      R"({"topic":"dead-letters","records":0,"checksum":"0000000000000000"}],)"
+      R"("topics":[{"topic":"positions","records":2,"checksum":"00002b34ce80a3b9","retracted":0},)"
+      R"({"topic":"dead-letters","records":0,"checksum":"0000000000000000","retracted":0}],)"
       R"("stages":[{"stage":"ingest","seconds":1.5},{"stage":"publish","seconds":0.25}],)"
-      R"("messages_consumed":12,"messages_rejected":1,"unknown_accounts":[]})");
+      R"("messages_consumed":12,"messages_rejected":1,"unknown_accounts":[],"corrects_run_id":""})");
 }
 
 TEST(JsonLinesTest, RepeatedStringsAndMapsOfTheStateSchema) {
@@ -166,7 +166,7 @@ TEST(JsonLinesTest, RepeatedStringsAndMapsOfTheStateSchema) {
   (*s.mutable_stage_seconds())["ingest"] = 2.0;
   EXPECT_EQ(ToJsonLine(s),
             R"({"completed_stages":["ingest","settlement"],"published_run_id":"",)"
-            R"("messages_consumed":0,"messages_rejected":0,"stage_seconds":{"ingest":2}})");
+            R"("messages_consumed":0,"messages_rejected":0,"stage_seconds":{"ingest":2},"correcting_run_id":"","start_of_day_kept":false,"corrections":0})");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ TEST_P(JsonLinesDoubleTest, PrintsTheShortestTextThatReadsBack) {
             R"({"business_date":"","run_id":"","status":"STATUS_UNSPECIFIED","topics":[],)"
             R"("stages":[{"stage":"","seconds":)" +
                 std::string(GetParam().json) +
-                R"(}],"messages_consumed":0,"messages_rejected":0,"unknown_accounts":[]})");
+                R"(}],"messages_consumed":0,"messages_rejected":0,"unknown_accounts":[],"corrects_run_id":""})");
 }
 
 INSTANTIATE_TEST_SUITE_P(JsonLinesTest, JsonLinesDoubleTest,
