@@ -1,5 +1,7 @@
 // eodclear: the end-of-day clearing batch. One binary, one subcommand per job; `--help` on each.
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "pipeline/cli/run_command.h"
 #include "pipeline/cli/settlement_bench.h"
 #include "pipeline/cli/topic_io.h"
+#include "pipeline/kafka/broker_control.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/refdata/refdata.h"
 
@@ -46,7 +49,7 @@ Status ParseListen(const std::string& listen, DevBrokerOptions* options) {
   return Status::Ok();
 }
 
-int BrokerCommand(const DevBrokerOptions& options) {
+int BrokerCommand(const DevBrokerOptions& options, bool control) {
   // Block the stop signals before any thread starts, then wait for one.
   sigset_t signals;
   sigemptyset(&signals);
@@ -57,10 +60,18 @@ int BrokerCommand(const DevBrokerOptions& options) {
   if (!broker) return Report("broker", broker.error());
   std::cout << "bootstrap.servers=" << (*broker)->bootstrap_servers() << std::endl;
   std::cerr << "eodclear broker: development broker (in memory, this process only) with "
+            << options.cluster_size << (options.cluster_size == 1 ? " broker, " : " brokers, ")
             << options.partitions << " partitions per topic; stop with Ctrl-C or SIGTERM\n";
+  // Fault commands on standard input, answers on standard output; stopped before the broker.
+  std::unique_ptr<BrokerControlChannel> channel;
+  if (control) {
+    channel = BrokerControlChannel::Start((*broker)->cluster(), STDIN_FILENO, std::cout, std::cerr);
+    std::cerr << "eodclear broker: reading fault commands from standard input (try help)\n";
+  }
   int sig = 0;
   sigwait(&signals, &sig);
   std::cerr << "eodclear broker: stopping on signal " << sig << "\n";
+  channel.reset();
   return 0;
 }
 
@@ -96,6 +107,11 @@ int main(int argc, char** argv) {
                       "librdkafka property name=value (repeatable), e.g. security.protocol=SSL");
   run_cmd->add_option("--metrics-listen", run.metrics_listen,
                       "Serve Prometheus /metrics on HOST:PORT while running, e.g. 127.0.0.1:9464");
+  run_cmd->add_flag(
+      "--republish", run.republish,
+      "Correct the date, already published: put its book back as it stood after ingest, settle, "
+      "offset and check limits again with today's reference data, overrides and instructions, and "
+      "publish under a new run id marked as a correction (only the latest date that ran)");
   run_cmd->add_flag("--embedded", run.embedded,
                     "Start an in-process development broker and load --input into it first");
   run_cmd->add_option("--input", run.input_dir,
@@ -153,6 +169,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   broker_cmd->add_option("--topic", broker.extra_topics, "Another topic to create (repeatable)");
+  broker_cmd->add_option("--cluster-size", broker.cluster_size, "Number of brokers (ids 1..N)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 9));
+  bool broker_control = false;
+  broker_cmd->add_flag(
+      "--control", broker_control,
+      "Read fault commands from standard input, one per line, and answer each on standard "
+      "output with one line, 'ok ...' or 'error <reason>': request-errors API ERROR [ERROR...], "
+      "clear-errors API, broker-down ID, broker-up ID, rtt ID MS, leader TOPIC PARTITION ID, "
+      "coordinator transaction|group KEY ID, help. For fault tests; see README");
 
   // load
   std::string brokers, topic, file, type_name;
@@ -272,7 +298,7 @@ int main(int argc, char** argv) {
 
   if (broker_cmd->parsed()) {
     if (Status s = ParseListen(listen, &broker); !s.ok()) return Report("broker", s);
-    return BrokerCommand(broker);
+    return BrokerCommand(broker, broker_control);
   }
 
   KafkaOptions kafka;

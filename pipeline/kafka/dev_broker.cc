@@ -54,6 +54,10 @@ Result<std::unique_ptr<DevBroker>> DevBroker::Start(const DevBrokerOptions& opti
     return Err(Status::InvalidArgument("--partitions must be 1..1000, got " +
                                        std::to_string(options.partitions)));
   }
+  if (options.cluster_size < 1 || options.cluster_size > 9) {
+    return Err(Status::InvalidArgument("--cluster-size must be 1..9, got " +
+                                       std::to_string(options.cluster_size)));
+  }
   if (options.port < 0 || options.port > 65535) {
     return Err(
         Status::InvalidArgument("port must be 0..65535, got " + std::to_string(options.port)));
@@ -66,7 +70,7 @@ Result<std::unique_ptr<DevBroker>> DevBroker::Start(const DevBrokerOptions& opti
   if (broker->rk_ == nullptr) {
     return Err(Status::Internal(std::string("creating the mock cluster's handle: ") + errstr));
   }
-  broker->cluster_ = rd_kafka_mock_cluster_new(broker->rk_, 1);
+  broker->cluster_ = rd_kafka_mock_cluster_new(broker->rk_, options.cluster_size);
   if (broker->cluster_ == nullptr) return Err(Status::Internal("creating the mock cluster failed"));
 
   std::vector<std::string> topic_names(std::begin(topics::kAll), std::end(topics::kAll));
@@ -79,10 +83,12 @@ Result<std::unique_ptr<DevBroker>> DevBroker::Start(const DevBrokerOptions& opti
     }
   }
 
+  // "host:port,host:port,...", one address per broker, broker 1 first.
   std::string mock = rd_kafka_mock_cluster_bootstraps(broker->cluster_);
-  size_t colon = mock.rfind(':');
-  broker->mock_host_ = mock.substr(0, colon);
-  broker->mock_port_ = std::stoi(mock.substr(colon + 1));
+  std::string first = mock.substr(0, mock.find(','));
+  size_t colon = first.rfind(':');
+  broker->mock_host_ = first.substr(0, colon);
+  broker->mock_port_ = std::stoi(first.substr(colon + 1));
   if (options.port == 0 && (options.host == "127.0.0.1" || options.host == "localhost")) {
     broker->bootstrap_ = mock;
     return broker;

@@ -232,19 +232,22 @@ class StreamingProcess:
     can act on a progress line, e.g. kill the process at a chosen point."""
 
     def __init__(self, args: list, cwd: Optional[str] = None,
-                 kill_when: Optional[Callable[[str], object]] = None) -> None:
+                 kill_when: Optional[Callable[[str], object]] = None,
+                 env: Optional[dict] = None) -> None:
         """Starts `args`. `kill_when(line)`, if given, is called on each stderr line as soon as
         it is read, on the reading thread, until it first returns something other than False or
         None: True sends SIGKILL at once (no hand-over to another thread); a number of seconds
         sends it that much later, if the child still runs then. `killed_at` tells which line
-        (and delay) the kill followed; it stays None if no kill was sent."""
+        (and delay) the kill followed; it stays None if no kill was sent. `env`: variables set
+        for the child on top of this process's environment."""
         self.args = [str(a) for a in args]
         self.killed_at: Optional[str] = None
         self._kill_timer: Optional[threading.Timer] = None
         self.started = time.monotonic()
         self.proc = subprocess.Popen(self.args, cwd=cwd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     bufsize=1, preexec_fn=_die_with_parent)
+                                     bufsize=1, preexec_fn=_die_with_parent,
+                                     env=_child_env(env))
         self.stdout_lines: list[str] = []
         self.stderr_lines: list[str] = []
         self._stderr_queue: "queue.Queue[Optional[str]]" = queue.Queue()
@@ -319,6 +322,49 @@ class StreamingProcess:
                          "\n".join(self.stderr_lines), time.monotonic() - self.started)
 
 
+def _child_env(extra: Optional[dict]) -> Optional[dict]:
+    """This process's environment with `extra` on top (None: inherit it unchanged)."""
+    if not extra:
+        return None
+    merged = dict(os.environ)
+    merged.update({k: str(v) for k, v in extra.items()})
+    return merged
+
+
+class ControlledBroker:
+    """A development broker started with `--control` (Session.start_broker(control=True)): its
+    bootstrap servers, and `command` to inject a fault while clients run (see README, "The
+    development broker"; pipeline/kafka/broker_control.h)."""
+
+    def __init__(self, proc: subprocess.Popen, bootstrap: str, replies: "queue.Queue[str]") -> None:
+        self.proc = proc
+        self.bootstrap = bootstrap
+        self._replies = replies
+        self._lock = threading.Lock()
+
+    def __str__(self) -> str:
+        return self.bootstrap
+
+    def command(self, line: str, timeout: float = 10, expect_ok: bool = True) -> str:
+        """Sends one command line and returns the broker's one-line answer ("ok ..." or
+        "error ..."). Raises RuntimeError when no answer comes in `timeout` s, or when the answer
+        is an error and `expect_ok`."""
+        with self._lock:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"broker command {line!r}: the broker has exited "
+                                   f"({self.proc.returncode})")
+            self.proc.stdin.write(line.rstrip("\n") + "\n")
+            self.proc.stdin.flush()
+            try:
+                reply = self._replies.get(timeout=timeout)
+            except queue.Empty:
+                raise RuntimeError(f"broker command {line!r}: no answer in {timeout} s") from None
+        print(f"  broker> {line}  ->  {reply}", flush=True)
+        if expect_ok and not reply.startswith("ok"):
+            raise RuntimeError(f"broker command {line!r} failed: {reply}")
+        return reply
+
+
 class Session:
     """A test's temporary folder, development broker(s) and child processes. Use as a context
     manager: on exit every broker and child still running is stopped, by its own pid, and the
@@ -360,36 +406,57 @@ class Session:
         """A path inside the session's temporary folder."""
         return os.path.join(self.dir, *parts)
 
-    def start_broker(self, partitions: int = 3, timeout: float = 30) -> str:
+    def start_broker(self, partitions: int = 3, timeout: float = 30, control: bool = False,
+                     cluster_size: int = 1):
         """Starts `eodclear broker --listen 127.0.0.1:0 --partitions N` and returns its
-        bootstrap servers ("HOST:PORT") from the first stdout line, which must be exactly
-        `bootstrap.servers=HOST:PORT`. The broker is stopped (SIGTERM) when the session ends."""
+        bootstrap servers ("HOST:PORT", or "HOST:PORT,HOST:PORT,..." with a `cluster_size` above
+        1: one address per broker) from the first stdout line, which must be exactly
+        `bootstrap.servers=<that>`. With `control`, the broker also reads fault commands
+        (`--control`) and a `ControlledBroker` is returned instead: its `bootstrap`, and
+        `command(line)` to send one. The broker's stderr goes to broker-<n>.stderr in the session
+        folder; it is stopped (SIGTERM) when the session ends."""
+        args = [self.env.binary, "broker", "--listen", "127.0.0.1:0", "--partitions",
+                str(partitions)]
+        if cluster_size != 1:
+            args += ["--cluster-size", str(cluster_size)]
+        if control:
+            args.append("--control")
         log = open(self.path(f"broker-{len(self._children)}.stderr"), "w")
-        proc = subprocess.Popen([self.env.binary, "broker", "--listen", "127.0.0.1:0",
-                                 "--partitions", str(partitions)],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                                text=True, preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE if control else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1,
+                                preexec_fn=_die_with_parent)
         log.close()
         self._children.append(proc)
         lines: "queue.Queue[str]" = queue.Queue()
-        threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+
+        def pump() -> None:
+            for line in proc.stdout:
+                lines.put(line.rstrip("\n"))
+
+        threading.Thread(target=pump, daemon=True).start()
         try:
-            first = lines.get(timeout=timeout).rstrip("\n")
+            first = lines.get(timeout=timeout)
         except queue.Empty:
             raise RuntimeError(f"the broker printed no bootstrap line in {timeout} s") from None
-        m = re.fullmatch(r"bootstrap\.servers=([0-9A-Za-z.\-]+):(\d+)", first)
+        address = r"[0-9A-Za-z.\-]+:\d+"
+        m = re.fullmatch(rf"bootstrap\.servers=({address}(?:,{address})*)", first)
         if not m:
             raise RuntimeError(f"the broker's first stdout line is {first!r}, expected "
                                f"'bootstrap.servers=HOST:PORT' (exit code {proc.poll()})")
-        return f"{m.group(1)}:{m.group(2)}"
+        if control:
+            return ControlledBroker(proc, m.group(1), lines)
+        return m.group(1)
 
-    def run_eodclear(self, args: list, timeout: float = 120) -> Completed:
+    def run_eodclear(self, args: list, timeout: float = 120,
+                     env: Optional[dict] = None) -> Completed:
         """Runs `eodclear <args...>` to completion (killed after `timeout` s) and prints a one-line
-        summary of it."""
+        summary of it. `env`: variables set for it on top of this process's environment (e.g.
+        {"EODCLEAR_CRASH_AT": "publish:before-commit"}, pipeline/crash_point.h)."""
         cmd = [self.env.binary] + [str(a) for a in args]
         started = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+                                stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent,
+                                env=_child_env(env))
         self._children.append(proc)
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -404,11 +471,13 @@ class Session:
         return done
 
     def start_eodclear(self, args: list,
-                       kill_when: Optional[Callable[[str], object]] = None) -> StreamingProcess:
+                       kill_when: Optional[Callable[[str], object]] = None,
+                       env: Optional[dict] = None) -> StreamingProcess:
         """Starts `eodclear <args...>` with its output streamed line by line (see
-        StreamingProcess, also for `kill_when`); it is killed when the session ends if still
-        running."""
-        sp = StreamingProcess([self.env.binary] + [str(a) for a in args], kill_when=kill_when)
+        StreamingProcess, also for `kill_when` and `env`); it is killed when the session ends if
+        still running."""
+        sp = StreamingProcess([self.env.binary] + [str(a) for a in args], kill_when=kill_when,
+                              env=env)
         self._streaming.append(sp)
         return sp
 
@@ -422,11 +491,11 @@ class Session:
         return r
 
     def run_date(self, bootstrap: str, date: str, state_dir: str, extra: Iterable = (),
-                 timeout: float = 120) -> Completed:
+                 timeout: float = 120, env: Optional[dict] = None) -> Completed:
         """`eodclear run --date D --brokers B --state DIR --refdata <env.refdata> [extra...]`."""
         return self.run_eodclear(["run", "--date", date, "--brokers", bootstrap, "--state",
                                   state_dir, "--refdata", self.env.refdata, *extra],
-                                 timeout=timeout)
+                                 timeout=timeout, env=env)
 
     def run_date_args(self, bootstrap: str, date: str, state_dir: str,
                       extra: Iterable = ()) -> list:
@@ -446,7 +515,7 @@ class Record:
     partition: int
     offset: int
     key: bytes
-    value: bytes
+    value: Optional[bytes]  # None: a tombstone (a correction's retraction of a key)
 
 
 @dataclasses.dataclass
@@ -548,7 +617,7 @@ class TopicReader:
                         control += 1
                         continue
                     by_partition[tp.partition].append(
-                        Record(topic, tp.partition, m.offset, m.key or b"", m.value or b""))
+                        Record(topic, tp.partition, m.offset, m.key or b"", m.value))
             for tp in list(pending):
                 if self.consumer.position(tp) >= high[tp]:
                     pending.discard(tp)
@@ -624,6 +693,11 @@ def output_topics(pb: Schemas) -> dict:
     return {**settlement_topics(pb), **limits_topics(pb)}
 
 
+def _values(records: Iterable) -> list:
+    """The records that are not tombstones (a correction retracts keys with null values)."""
+    return [r for r in records if r.value is not None]
+
+
 def read_published_run(reader: TopicReader, pb: Schemas, date: str,
                        positions_topic: str = "positions",
                        dead_letters_topic: str = "dead-letters",
@@ -639,7 +713,7 @@ def read_published_run(reader: TopicReader, pb: Schemas, date: str,
     run_id = runs[-1].run_id if runs else None
     positions, dead_letters = [], []
     other_positions = other_dead_letters = 0
-    for r in topics[positions_topic].records:
+    for r in _values(topics[positions_topic].records):
         p = decode(pb.Position, r)
         if p.business_date != date:
             continue
@@ -647,7 +721,7 @@ def read_published_run(reader: TopicReader, pb: Schemas, date: str,
             positions.append((r, p))
         else:
             other_positions += 1
-    for r in topics[dead_letters_topic].records:
+    for r in _values(topics[dead_letters_topic].records):
         d = decode(pb.DeadLetter, r)
         if d.business_date != date:
             continue
@@ -658,7 +732,7 @@ def read_published_run(reader: TopicReader, pb: Schemas, date: str,
     extra = {}
     for topic, message_class in (extra_topics or {}).items():
         extra[topic] = []
-        for r in topics[topic].records:
+        for r in _values(topics[topic].records):
             m = decode(message_class, r)
             if m.business_date == date and m.run_id == run_id:
                 extra[topic].append((r, m))
