@@ -1,5 +1,6 @@
 #include "pipeline/kafka/producer.h"
 
+#include <iostream>
 #include <thread>
 
 namespace eodclear {
@@ -14,7 +15,70 @@ void Producer::DeliveryReports::dr_cb(RdKafka::Message& message) {
   if (owner_->first_failure_.empty()) {
     owner_->first_failure_ =
         message.topic_name() + "[" + std::to_string(message.partition()) + "]: " + message.errstr();
+    owner_->first_failure_code_ = message.err();
   }
+}
+
+void Producer::Events::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_LOG: {
+      std::cerr << "%" << static_cast<int>(event.severity()) << "|" << event.fac() << "| "
+                << event.str() << "\n";
+      if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR) {
+        std::lock_guard<std::mutex> lock(owner_->first_failure_mu_);
+        if (owner_->first_error_log_.empty()) owner_->first_error_log_ = event.str();
+      }
+      break;
+    }
+    case RdKafka::Event::EVENT_ERROR: {
+      std::lock_guard<std::mutex> lock(owner_->first_failure_mu_);
+      if (owner_->first_error_event_ == RdKafka::ERR_NO_ERROR) {
+        owner_->first_error_event_ = event.err();
+        owner_->first_error_event_text_ = RdKafka::err2str(event.err()) + ": " + event.str();
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+namespace {
+
+// Errors a retry cannot cure: the principal lacks a permission, or its credentials are refused.
+constexpr RdKafka::ErrorCode kAuthorizationErrors[] = {
+    RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED,   RdKafka::ERR_GROUP_AUTHORIZATION_FAILED,
+    RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED, RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    RdKafka::ERR_SASL_AUTHENTICATION_FAILED,   RdKafka::ERR__AUTHENTICATION,
+};
+
+bool IsAuthorizationError(RdKafka::ErrorCode code) {
+  for (RdKafka::ErrorCode c : kAuthorizationErrors) {
+    if (code == c) return true;
+  }
+  return false;
+}
+
+// A transaction failed by the broker is reported only in librdkafka's log line, which quotes the
+// error's description (RdKafka::err2str): found there, the error is known.
+bool LogNamesAuthorizationError(const std::string& log) {
+  for (RdKafka::ErrorCode c : kAuthorizationErrors) {
+    if (log.find(RdKafka::err2str(c)) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status Producer::FlushFailure(std::string what) {
+  std::lock_guard<std::mutex> lock(first_failure_mu_);
+  if (!first_error_event_text_.empty()) what += "; Kafka reported " + first_error_event_text_;
+  if (!first_error_log_.empty()) what += "; Kafka logged: " + first_error_log_;
+  if (IsAuthorizationError(first_failure_code_) || IsAuthorizationError(first_error_event_) ||
+      LogNamesAuthorizationError(first_error_log_)) {
+    return Status::InvalidArgument(what + " (not permitted: check the principal's ACLs)");
+  }
+  return Status::Unavailable(what);
 }
 
 Result<std::unique_ptr<Producer>> Producer::Create(const Options& options) {
@@ -38,6 +102,9 @@ Result<std::unique_ptr<Producer>> Producer::Create(const Options& options) {
   std::string err;
   if (conf->set("dr_cb", &p->reports_, err) != RdKafka::Conf::CONF_OK) {
     return Err(Status::Internal("setting the delivery report callback: " + err));
+  }
+  if (conf->set("event_cb", &p->events_, err) != RdKafka::Conf::CONF_OK) {
+    return Err(Status::Internal("setting the event callback: " + err));
   }
   p->producer_.reset(RdKafka::Producer::create(conf.get(), err));
   if (!p->producer_) return Err(Status::InvalidArgument("creating Kafka producer: " + err));
@@ -78,14 +145,18 @@ Status Producer::ProduceTombstone(std::string_view topic, std::string_view key) 
 Status Producer::Flush() {
   RdKafka::ErrorCode code = producer_->flush(options_.timeout_ms);
   if (code == RdKafka::ERR__TIMED_OUT || producer_->outq_len() > 0) {
-    return Status::Unavailable("producer flush timed out with " +
-                               std::to_string(producer_->outq_len()) + " messages undelivered");
+    return FlushFailure("producer flush timed out with " + std::to_string(producer_->outq_len()) +
+                        " messages undelivered");
   }
   EODCLEAR_RETURN_IF_ERROR(FromKafka(code, "flushing producer"));
   if (failed_.load() > 0) {
-    std::lock_guard<std::mutex> lock(first_failure_mu_);
-    return Status::Unavailable(std::to_string(failed_.load()) +
-                               " messages were not delivered; first: " + first_failure_);
+    std::string first;
+    {
+      std::lock_guard<std::mutex> lock(first_failure_mu_);
+      first = first_failure_;
+    }
+    return FlushFailure(std::to_string(failed_.load()) +
+                        " messages were not delivered; first: " + first);
   }
   return Status::Ok();
 }

@@ -64,16 +64,35 @@ class Producer {
     Producer* owner_;
   };
 
-  Producer() : reports_(this) {}
+  // librdkafka's log lines and error events: logs are printed to stderr as librdkafka would, and
+  // the first error of each kind is kept to name the cause of a failed flush (a transaction that
+  // failed purges its messages, whose delivery reports then only say "purged").
+  class Events : public RdKafka::EventCb {
+   public:
+    explicit Events(Producer* owner) : owner_(owner) {}
+    void event_cb(RdKafka::Event& event) override;
+
+   private:
+    Producer* owner_;
+  };
+
+  Producer() : reports_(this), events_(this) {}
+  // The failure of a flush: `what`, with the cause librdkafka reported, classified.
+  Status FlushFailure(std::string what);
   Status FromTxnError(RdKafka::Error* error, std::string_view what);
 
   Options options_;
   DeliveryReports reports_;
+  Events events_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> failed_{0};
   std::mutex first_failure_mu_;
   std::string first_failure_;
+  RdKafka::ErrorCode first_failure_code_ = RdKafka::ERR_NO_ERROR;
+  std::string first_error_log_;                                   // guarded by first_failure_mu_
+  RdKafka::ErrorCode first_error_event_ = RdKafka::ERR_NO_ERROR;  // guarded by first_failure_mu_
+  std::string first_error_event_text_;                            // guarded by first_failure_mu_
 };
 
 }  // namespace eodclear

@@ -143,6 +143,10 @@ Result<RunOutcome> RunEndOfDay(RunContext ctx, const std::vector<Stage*>& stages
     }
   }
   outcome.published_run_id = ledger.state().published_run_id();
+  // The publish stage found the date published by an earlier attempt (killed after its commit).
+  if (outcome.corrected_run_id.empty() && outcome.published_run_id != ctx.run_id) {
+    outcome.already_published = true;
+  }
   outcome.messages_consumed = ledger.state().messages_consumed();
   outcome.messages_rejected = ledger.state().messages_rejected();
   return outcome;
