@@ -9,8 +9,6 @@ namespace eodclear {
 
 Status StartOfDayLog::Keep(std::string_view position_key, const std::optional<std::string>& before,
                            rocksdb::WriteBatch* batch) {
-  if (kept_.contains(position_key)) return Status::Ok();
-  kept_.emplace(position_key);
   const std::string key = keys::StartOfDayKey(date_, position_key);
   EODCLEAR_ASSIGN_OR_RETURN(auto existing, store_.Get(StateCf::kStartOfDay, key));
   if (existing) return Status::Ok();

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -29,14 +28,14 @@ class StartOfDayLog {
 
   // Puts in `batch` the position `position_key` as it stood before this date changed it:
   // `before` is its stored value, or nullopt if it did not exist. A position already kept for the
-  // date (by an earlier stage, or earlier in this one) is left as kept.
+  // date by an earlier stage is left as kept. Call at most once per key and batch (the stages
+  // change each position once, in their last batch).
   Status Keep(std::string_view position_key, const std::optional<std::string>& before,
               rocksdb::WriteBatch* batch);
 
  private:
   const StateStore& store_;
   Date date_;
-  std::set<std::string, std::less<>> kept_;
 };
 
 // Puts in `batch` the restoration of every position kept for `date` (put back, or deleted if it

@@ -70,7 +70,6 @@ TEST_F(StartOfDayTest, RestorePutsBackTheFirstKeptValueAndRemovesWhatDidNotExist
     StartOfDayLog log(*store_, day);
     ASSERT_TRUE(log.Keep(a_, std::string("closed"), &batch).ok());  // already kept: ignored
     ASSERT_TRUE(log.Keep(b_, std::nullopt, &batch).ok());
-    ASSERT_TRUE(log.Keep(b_, std::string("twice in one stage"), &batch).ok());
     batch.Put(store_->cf(StateCf::kPositions), a_, "offset");
     batch.Put(store_->cf(StateCf::kPositions), b_, "offset account");
     Write(&batch);
