@@ -116,29 +116,28 @@ Producer::~Producer() {
 }
 
 Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value) {
+  // An empty value is an empty record, never a tombstone.
+  return ProduceValue(topic, key, value.data() == nullptr ? "" : value.data(), value.size());
+}
+
+Status Producer::ProduceTombstone(std::string_view topic, std::string_view key) {
+  return ProduceValue(topic, key, nullptr, 0);
+}
+
+Status Producer::ProduceValue(std::string_view topic, std::string_view key, const char* value,
+                              size_t size) {
+  // RK_MSG_COPY: librdkafka copies the value; a null value (no flag needed) is a tombstone.
+  const int flags = value == nullptr ? 0 : RdKafka::Producer::RK_MSG_COPY;
   while (true) {
-    RdKafka::ErrorCode code = producer_->produce(
-        std::string(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+    RdKafka::ErrorCode code =
+        producer_->produce(std::string(topic), RdKafka::Topic::PARTITION_UA, flags,
+                           const_cast<char*>(value), size, key.data(), key.size(), 0, nullptr);
     if (code == RdKafka::ERR__QUEUE_FULL) {
       producer_->poll(100);
       continue;
     }
     producer_->poll(0);
     return FromKafka(code, "producing to " + std::string(topic));
-  }
-}
-
-Status Producer::ProduceTombstone(std::string_view topic, std::string_view key) {
-  while (true) {
-    RdKafka::ErrorCode code = producer_->produce(std::string(topic), RdKafka::Topic::PARTITION_UA,
-                                                 0, nullptr, 0, key.data(), key.size(), 0, nullptr);
-    if (code == RdKafka::ERR__QUEUE_FULL) {
-      producer_->poll(100);
-      continue;
-    }
-    producer_->poll(0);
-    return FromKafka(code, "producing a tombstone to " + std::string(topic));
   }
 }
 

@@ -77,6 +77,8 @@ class Producer {
   };
 
   Producer() : reports_(this), events_(this) {}
+  // Queues `value` (copied), or a null value when `value` is null.
+  Status ProduceValue(std::string_view topic, std::string_view key, const char* value, size_t size);
   // The failure of a flush: `what`, with the cause librdkafka reported, classified.
   Status FlushFailure(std::string what);
   Status FromTxnError(RdKafka::Error* error, std::string_view what);
