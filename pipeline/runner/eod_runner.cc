@@ -114,9 +114,10 @@ Result<RunOutcome> RunEndOfDay(RunContext ctx, const std::vector<Stage*>& stages
   } else {
     EODCLEAR_ASSIGN_OR_RETURN(auto incomplete, RunLedger::IncompleteBefore(ctx.store, date));
     if (incomplete) {
-      return Err(Status::FailedPrecondition("the run of " + incomplete->ToString() +
-                                            " did not complete; run that date first (" +
-                                            "eodclear run --date " + incomplete->ToString() + ")"));
+      return Err(Status::FailedPrecondition(
+          "the run of " + incomplete->ToString() +
+          " did not complete (or its correction is in progress); run that date first (" +
+          "eodclear run --date " + incomplete->ToString() + ")"));
     }
     EODCLEAR_ASSIGN_OR_RETURN(auto last_closed, RunLedger::LastClosedDate(ctx.store));
     if (last_closed && date < *last_closed) {
