@@ -32,19 +32,6 @@ std::optional<AccountOrigin> ParseOrigin(std::string_view text) {
   return std::nullopt;
 }
 
-// A positive whole number of contracts, digits only, at most 12 of them (the bound of
-// position_limits.csv quantities).
-std::optional<int64_t> ParseContracts(std::string_view text) {
-  if (text.empty() || text.size() > 12) return std::nullopt;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  if (value <= 0) return std::nullopt;
-  return value;
-}
-
 Result<std::vector<Account>> LoadAccounts(const std::string& path) {
   EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, ReadReferenceCsv(path, kAccountColumns));
   std::vector<Account> accounts;

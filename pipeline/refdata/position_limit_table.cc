@@ -22,9 +22,8 @@ const std::vector<std::string> kLimitColumns = {"product",
 
 constexpr std::string_view kTerminationPrefix = "termination-";
 constexpr int32_t kMaxSpotMonthDays = 366;
-// Quantities have at most 12 digits and ratios are at most 1,000,000, so a quantity times a ratio
-// stays inside Decimal's exact range. Real limits are far smaller.
-constexpr size_t kMaxQuantityDigits = 12;
+// Ratios are at most 1,000,000: with quantities of at most 12 digits (ParseContracts) their
+// product stays inside Decimal's exact range. Real limits are far smaller.
 constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
 
 bool AllDigits(std::string_view text) {
@@ -33,15 +32,6 @@ bool AllDigits(std::string_view text) {
     if (c < '0' || c > '9') return false;
   }
   return true;
-}
-
-// A positive whole number of contracts, digits only, at most kMaxQuantityDigits of them.
-std::optional<int64_t> ParseContracts(std::string_view text) {
-  if (!AllDigits(text) || text.size() > kMaxQuantityDigits) return std::nullopt;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
 }
 
 std::string Quantity(std::optional<int64_t> q) { return q ? std::to_string(*q) : ""; }

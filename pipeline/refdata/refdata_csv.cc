@@ -1,5 +1,7 @@
 #include "pipeline/refdata/refdata_csv.h"
 
+#include <charconv>
+
 #include "pipeline/refdata/product_catalog.h"
 
 namespace eodclear {
@@ -21,6 +23,18 @@ bool IsProductCode(std::string_view code) {
     if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
   }
   return true;
+}
+
+std::optional<int64_t> ParseContracts(std::string_view text) {
+  constexpr size_t kMaxDigits = 12;
+  if (text.empty() || text.size() > kMaxDigits) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);  // 12 digits always fit
+  if (value <= 0) return std::nullopt;
+  return value;
 }
 
 std::string CatalogProblem(const ProductCatalog& catalog, std::string_view column,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +22,11 @@ Result<CsvFile> ReadReferenceCsv(const std::string& path, const std::vector<std:
 
 // A product code: upper-case letters and digits, not empty ("ES", "M2K").
 bool IsProductCode(std::string_view code);
+
+// A quantity of contracts in reference data (limits, levels, exemptions): a positive whole number,
+// digits only, at most 12 of them, so a quantity times a ratio of at most 1,000,000 stays inside
+// Decimal's exact range. nullopt otherwise.
+std::optional<int64_t> ParseContracts(std::string_view text);
 
 // Empty when `code` is a canonical product code of `catalog`; otherwise what is wrong with it
 // ("<column> 'X' is not in the catalog", or an alias naming the canonical code to write).
