@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "pipeline/cli/exit_codes.h"
+#include "pipeline/house_accounts.h"
 #include "stages/ingest/ingest_stage.h"
 #include "stages/offsetting/offsetting_stage.h"
 #include "stages/position_limits/position_limits_stage.h"
@@ -34,9 +35,9 @@ struct RunCommandOptions {
   std::string output_dir;  // --embedded: <topic>.jsonl per output topic
   int embedded_partitions = 3;
   // "FIRM/ACCOUNT" of the clearing house's rounding account.
-  std::string rounding_account = "CH/CH-ROUNDING";
+  std::string rounding_account = std::string(kHouseFirm) + "/" + std::string(kRoundingAccount);
   // "FIRM/ACCOUNT" of the clearing house's Rule 855 offset account.
-  std::string offset_account = "CH/CH-OFFSET";
+  std::string offset_account = std::string(kHouseFirm) + "/" + std::string(kOffsetAccount);
   IngestOptions ingest;
   SettlementOptions settlement;
   PublishOptions publish;

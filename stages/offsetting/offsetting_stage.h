@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "pipeline/house_accounts.h"
 #include "pipeline/kafka/kafka_options.h"
 #include "pipeline/stage.h"
 
@@ -15,8 +16,8 @@ struct OffsettingOptions {
   // at.
   std::string settlement_prices_topic = "settlement-prices";
   // The clearing house's offset account, the counterparty of every offset's legs.
-  std::string offset_firm = "CH";
-  std::string offset_account = "CH-OFFSET";
+  std::string offset_firm{kHouseFirm};
+  std::string offset_account{kOffsetAccount};
 };
 
 // Stage "offsetting" (CME Rule 855; stages/offsetting/offset_rules.h), after settlement: for every

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/house_accounts.h"
 #include "pipeline/stage.h"
 
 namespace eodclear {
@@ -11,8 +12,7 @@ struct PositionLimitsOptions {
   std::string findings_topic = "position-limit-findings";
   std::string reports_topic = "large-trader-reports";
   // Clearing-house accounts (firm/account) that are nobody's position: not checked or reported.
-  std::vector<std::pair<std::string, std::string>> house_accounts = {{"CH", "CH-OFFSET"},
-                                                                     {"CH", "CH-ROUNDING"}};
+  std::vector<std::pair<std::string, std::string>> house_accounts = DefaultHouseAccounts();
 };
 
 // Stage "position_limits" (CME Chapter 5, Rule 559, seed 002; CFTC 17 CFR 15.00/15.03, Part 17;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/house_accounts.h"
 #include "pipeline/kafka/kafka_options.h"
 #include "pipeline/stage.h"
 
@@ -19,8 +20,7 @@ struct PublishOptions {
   // Stable across restarts of this instance, so Kafka fences a crashed predecessor's transaction.
   std::string transactional_id = "eodclear-publish";
   // The clearing house's own accounts (firm, account): never reported as unknown accounts.
-  std::vector<std::pair<std::string, std::string>> house_accounts = {{"CH", "CH-OFFSET"},
-                                                                     {"CH", "CH-ROUNDING"}};
+  std::vector<std::pair<std::string, std::string>> house_accounts = DefaultHouseAccounts();
   // Consumer group used to read `eod-runs` (nothing is committed with it).
   std::string consumer_group = "eodclear-publish-check";
 };

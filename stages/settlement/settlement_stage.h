@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "clearing/v1/settlement.pb.h"
+#include "pipeline/house_accounts.h"
 #include "pipeline/kafka/kafka_options.h"
 #include "pipeline/stage.h"
 
@@ -19,8 +20,8 @@ struct SettlementOptions {
   std::string variation_margin_topic = "variation-margin";
   std::string final_settlements_topic = "final-settlements";
   // The clearing house's account that is booked each contract's rounding residual.
-  std::string rounding_firm = "CH";
-  std::string rounding_account = "CH-ROUNDING";
+  std::string rounding_firm{kHouseFirm};
+  std::string rounding_account{kRoundingAccount};
   // How long a final settlement may be deferred when its reference rate is missing: CME Rule
   // 44703.A (seed 003), up to 14 consecutive calendar days after the last trade date.
   int deferral_days = 14;
