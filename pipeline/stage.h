@@ -60,9 +60,7 @@ class Stage {
   // `batch` whatever else of its outputs of ctx.business_date a re-run would not replace. Reads see
   // the state before the correction. Every stage for which RerunByCorrection() is true runs again.
   virtual bool RerunByCorrection() const { return true; }
-  virtual Status PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* batch) {
-    (void)ctx;
-    (void)batch;
+  virtual Status PrepareCorrection(RunContext& /*ctx*/, rocksdb::WriteBatch* /*batch*/) {
     return Status::Ok();
   }
 };
