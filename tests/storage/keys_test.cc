@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 
 // Failure messages show dates as text.
@@ -27,11 +29,7 @@ constexpr int32_t kI32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 
-Date D(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
+constexpr auto& D = testing::Day;
 
 // Bytes written as a string: "\x80\x00..." literals need an explicit length because of the NULs.
 std::string Bytes(std::initializer_list<int> bytes) {

@@ -5,7 +5,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -16,34 +15,24 @@
 #include <vector>
 
 #include "storage/keys.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_values.h"
 
 namespace eodclear {
 namespace {
 
-Date D(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
+constexpr auto& D = testing::Day;
 
 // Each test gets a fresh folder under the system temp folder, removed at the end; the database
 // lives in a sub-folder that Open must create.
 class StateStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "state_store_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     options_.path = (dir_ / "state").string();
     options_.background_threads = 1;
     options_.write_buffer_bytes = 1u << 20;
   }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-
   std::unique_ptr<StateStore> OpenOrDie() {
     auto store = StateStore::Open(options_);
     EXPECT_TRUE(store.has_value()) << store.error().ToString();
@@ -57,7 +46,8 @@ class StateStoreTest : public ::testing::Test {
     return value->has_value() ? **value : std::string("<absent>");
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"state_store_test"};
+  std::filesystem::path dir_ = temp_.path();
   StateStoreOptions options_;
 };
 

@@ -36,4 +36,10 @@ inline void ExpectLoadError(const Status& error, const std::string& path, int li
   EXPECT_PRED_FORMAT2(::testing::IsSubstring, std::string(what), error.message());
 }
 
+// Checks the error of loading a file that does not exist: kNotFound, and a message naming `path`.
+inline void ExpectNotFound(const Status& error, const std::string& path) {
+  EXPECT_EQ(error.code(), Status::Code::kNotFound) << error.ToString();
+  EXPECT_PRED_FORMAT2(::testing::IsSubstring, path, error.message());
+}
+
 }  // namespace eodclear::testing

@@ -11,18 +11,13 @@
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
 #include "clearing/v1/trade.pb.h"
+#include "tests/testing/case_name.h"
 #include "tests/testing/test_products.h"
 
 namespace eodclear {
 namespace {
 
-// Names each instance of a parameterised test after its case's `name`.
-struct CaseName {
-  template <typename Param>
-  std::string operator()(const ::testing::TestParamInfo<Param>& param_info) const {
-    return std::string(param_info.param.name);
-  }
-};
+using testing::CaseName;
 
 using Strings = std::vector<std::string>;
 

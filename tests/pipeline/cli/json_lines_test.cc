@@ -15,17 +15,12 @@
 #include "clearing/v1/reference_price.pb.h"
 #include "clearing/v1/trade.pb.h"
 #include "eodclear/state/v1/state.pb.h"
+#include "tests/testing/case_name.h"
 
 namespace eodclear {
 namespace {
 
-// Names each instance of a parameterised test after its case's `name`.
-struct CaseName {
-  template <typename Param>
-  std::string operator()(const ::testing::TestParamInfo<Param>& param_info) const {
-    return std::string(param_info.param.name);
-  }
-};
+using testing::CaseName;
 
 using clearing::v1::DeadLetter;
 using clearing::v1::EodRun;

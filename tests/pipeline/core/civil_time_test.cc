@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 
 // Failure messages show dates as text.
@@ -18,12 +20,7 @@ namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
-// The date `text`, which the test requires to parse.
-Date D(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
+constexpr auto& D = testing::Day;
 
 // ---------------------------------------------------------------------------------------------
 // Date: parsing, fields and formatting. Day numbers are worked out by hand: 2023-01-01 is day

@@ -4,11 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
 
 namespace eodclear {
@@ -232,19 +232,12 @@ TEST(CsvFileTest, WhereNamesFileAndLineOfRow) {
 // A fresh folder under the system temp folder, removed with everything in it at the end.
 class CsvFileReadTest : public ::testing::Test {
  protected:
-  std::string Write(const std::string& name, std::string_view text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    return path;
-  }
-
   testing::TempDir temp_{"csv_test"};
   std::filesystem::path dir_ = temp_.path();
 };
 
 TEST_F(CsvFileReadTest, ReadsFileFromDisk) {
-  std::string path = Write("p.csv", "code,name\r\n# c\r\nES,\"E-mini, S&P\"\r\n");
+  std::string path = temp_.Write("p.csv", "code,name\r\n# c\r\nES,\"E-mini, S&P\"\r\n");
   auto file = CsvFile::Read(path);
   ASSERT_TRUE(file.has_value()) << file.error().ToString();
   EXPECT_EQ(file->path(), path);
@@ -254,7 +247,7 @@ TEST_F(CsvFileReadTest, ReadsFileFromDisk) {
 }
 
 TEST_F(CsvFileReadTest, ErrorsFromDiskNameThePath) {
-  std::string path = Write("bad.csv", "a,b\n1\n");
+  std::string path = temp_.Write("bad.csv", "a,b\n1\n");
   auto file = CsvFile::Read(path);
   ASSERT_FALSE(file.has_value());
   EXPECT_EQ(file.error().message(), path + ":2: 1 fields, header has 2");
@@ -264,8 +257,7 @@ TEST_F(CsvFileReadTest, MissingFileIsNotFound) {
   std::string path = (dir_ / "absent.csv").string();
   auto file = CsvFile::Read(path);
   ASSERT_FALSE(file.has_value());
-  EXPECT_EQ(file.error().code(), Status::Code::kNotFound);
-  EXPECT_PRED_FORMAT2(::testing::IsSubstring, path, file.error().message());
+  testing::ExpectNotFound(file.error(), path);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 
 // Failure messages show decimals as text instead of raw bytes.
@@ -21,12 +23,7 @@ Int128 Pow10(int n) {
   return v;
 }
 
-// The decimal `text`, which the test requires to parse.
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 // ---------------------------------------------------------------------------------------------
 // Parse: accepted forms. Expected units are the value times 10^8, worked out by hand.

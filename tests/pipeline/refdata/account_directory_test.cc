@@ -10,13 +10,17 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_products.h"
 
 namespace eodclear {
 namespace {
 
+using testing::Day;
 using testing::ExpectLoadError;
+using testing::ExpectNotFound;
 using testing::LoadErrorCase;
 using testing::Rows;
 
@@ -34,25 +38,8 @@ std::string ExemptionsFixture() {
   return std::string(EODCLEAR_TESTDATA_DIR) + "/refdata/exemptions.csv";
 }
 
-Date Day(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
-
 // A catalog of canonical codes, ME with the alias EMD.
-ProductCatalog Catalog() {
-  std::vector<Product> products;
-  for (const char* code : {"CNH", "MNH", "ME"}) {
-    Product p;
-    p.code = code;
-    if (p.code == "ME") p.aliases = {"EMD"};
-    products.push_back(p);
-  }
-  auto catalog = ProductCatalog::FromProducts(std::move(products));
-  EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();
-  return catalog.value_or(ProductCatalog());
-}
+ProductCatalog Catalog() { return testing::CatalogOfCodes({"CNH", "MNH", "ME"}); }
 
 Strings AccountIds(const std::vector<const Account*>& accounts) {
   Strings ids;
@@ -257,9 +244,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "is 'OWNER-A'"},
         LoadErrorCase{"WrongFieldCount", Rows({kH1, "CLR01-C100,CLR01,OWNER-A,customer\n"}), 3,
                       "4 fields, header has 5"}),
-    [](const ::testing::TestParamInfo<LoadErrorCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 constexpr std::string_view kSpot = "OWNER-A,CNH,spot_month,7500,2023-06-01,2023-06-30\n";
 
@@ -314,9 +299,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "owner '' must be letters, digits"},
         LoadErrorCase{"WrongFieldCount", Rows({"OWNER-A,CNH,spot_month,7500,2023-06-01\n"}), 2,
                       "5 fields, header has 6"}),
-    [](const ::testing::TestParamInfo<LoadErrorCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST_F(AccountDirectoryLoadErrorTest, AdjacentAndOtherKindExemptionsDoNotOverlap) {
   std::string accounts = Write("accounts.csv", std::string(kAccountsHeader) + std::string(kC100));
@@ -360,8 +343,7 @@ TEST_F(AccountDirectoryLoadErrorTest, MissingFilesAreNotFound) {
   for (auto [a, e] : {std::pair{absent, exemptions}, std::pair{accounts, absent}}) {
     auto directory = AccountDirectory::Load(a, e);
     ASSERT_FALSE(directory.has_value());
-    EXPECT_EQ(directory.error().code(), Status::Code::kNotFound);
-    EXPECT_PRED_FORMAT2(::testing::IsSubstring, absent, directory.error().message());
+    ExpectNotFound(directory.error(), absent);
   }
 }
 

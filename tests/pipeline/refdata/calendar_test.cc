@@ -4,18 +4,14 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_values.h"
 
 namespace eodclear {
 namespace {
 
-Date D(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << text;
-  return d.value_or(Date());
-}
+constexpr auto& D = testing::Day;
 
 std::string EngineDir() { return std::string(EODCLEAR_TESTDATA_DIR) + "/calendar/engine"; }
 
@@ -163,14 +159,12 @@ TEST_F(CalendarTest, CombinedCalendars) {
 class CalendarLoadErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Write("calendars.csv",
-          "calendar,description,covers_from,covers_to,source\nNYSE,x,2021,2026,s\n");
-  }
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
+    temp_.Write("calendars.csv",
+                "calendar,description,covers_from,covers_to,source\nNYSE,x,2021,2026,s\n");
   }
   Status LoadHolidays(const std::string& rows) {
-    Write("holidays.csv", "calendar,name,rule,observance,from_year,to_year,kind,source\n" + rows);
+    temp_.Write("holidays.csv",
+                "calendar,name,rule,observance,from_year,to_year,kind,source\n" + rows);
     auto set =
         CalendarSet::Load((dir_ / "calendars.csv").string(), (dir_ / "holidays.csv").string());
     return set.has_value() ? Status::Ok() : set.error();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 namespace {
 
@@ -9,7 +11,7 @@ namespace {
 // (tests/testdata/calendar/engine): SER 9163 XXX02.G/XXX03.A, Chapter 379 37903.A, Submission
 // 13-543 (USD/CNH), Chapter 447 44702.F.
 
-Date D(std::string_view text) { return *Date::Parse(text); }
+constexpr auto& D = testing::Day;
 
 Product MakeProduct(std::string code, ExpiryRule rule, std::vector<std::string> calendars,
                     std::string reference = "") {

@@ -10,13 +10,16 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_products.h"
 
 namespace eodclear {
 namespace {
 
 using testing::ExpectLoadError;
+using testing::ExpectNotFound;
 using testing::LoadErrorCase;
 using testing::Rows;
 
@@ -27,25 +30,10 @@ constexpr std::string_view kHeader = "code,ratio,offset_to,reciprocal_ratio,sour
 // tests/testdata/refdata/offsets.csv: a fixture owned by these tests, never the ops file.
 std::string FixturePath() { return std::string(EODCLEAR_TESTDATA_DIR) + "/refdata/offsets.csv"; }
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 // A catalog of canonical codes, ME with the alias EMD.
-ProductCatalog Catalog() {
-  std::vector<Product> products;
-  for (const char* code : {"ES", "MES", "SP", "ME", "MMC"}) {
-    Product p;
-    p.code = code;
-    if (p.code == "ME") p.aliases = {"EMD"};
-    products.push_back(p);
-  }
-  auto catalog = ProductCatalog::FromProducts(std::move(products));
-  EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();
-  return catalog.value_or(ProductCatalog());
-}
+ProductCatalog Catalog() { return testing::CatalogOfCodes({"ES", "MES", "SP", "ME", "MMC"}); }
 
 // ---------------------------------------------------------------------------------------------
 // Loading the fixture.
@@ -191,9 +179,7 @@ INSTANTIATE_TEST_SUITE_P(
         LoadErrorCase{"LineCountsCommentsAndBlankLines",
                       Rows({"# comment\n", kMmc, "\n", kMe, kMmc}), 6,
                       "already defined at line 3"}),
-    [](const ::testing::TestParamInfo<LoadErrorCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST_F(OffsetTableLoadErrorTest, UnknownCodeWithACatalogIsRejected) {
   ProductCatalog catalog = Catalog();
@@ -225,8 +211,7 @@ TEST_F(OffsetTableLoadErrorTest, MissingFileIsNotFound) {
   std::string path = (dir_ / "absent.csv").string();
   auto table = OffsetTable::Load(path);
   ASSERT_FALSE(table.has_value());
-  EXPECT_EQ(table.error().code(), Status::Code::kNotFound);
-  EXPECT_PRED_FORMAT2(::testing::IsSubstring, path, table.error().message());
+  ExpectNotFound(table.error(), path);
 }
 
 TEST_F(OffsetTableLoadErrorTest, HeaderOnlyFileIsAnEmptyTable) {

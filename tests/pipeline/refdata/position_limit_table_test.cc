@@ -11,13 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_products.h"
 
 namespace eodclear {
 namespace {
 
+using testing::Day;
 using testing::ExpectLoadError;
+using testing::ExpectNotFound;
 using testing::LoadErrorCase;
 using testing::Rows;
 
@@ -33,30 +37,11 @@ std::string FixturePath() {
   return std::string(EODCLEAR_TESTDATA_DIR) + "/refdata/position_limits.csv";
 }
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
-
-Date Day(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
+constexpr auto& D = testing::Dec;
 
 // A catalog of canonical codes, ME with the alias EMD.
 ProductCatalog Catalog() {
-  std::vector<Product> products;
-  for (const char* code : {"CNH", "MNH", "ES", "MES", "YM", "ME"}) {
-    Product p;
-    p.code = code;
-    if (p.code == "ME") p.aliases = {"EMD"};
-    products.push_back(p);
-  }
-  auto catalog = ProductCatalog::FromProducts(std::move(products));
-  EXPECT_TRUE(catalog.has_value()) << catalog.error().ToString();
-  return catalog.value_or(ProductCatalog());
+  return testing::CatalogOfCodes({"CNH", "MNH", "ES", "MES", "YM", "ME"});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,9 +287,7 @@ INSTANTIATE_TEST_SUITE_P(
         LoadErrorCase{"EmptySource", Rows({"CNH,,,,10000,,,,,25,\n"}), 2, "source is empty"},
         LoadErrorCase{"WrongFieldCount", Rows({kCnh, "MNH,50000,termination-7d\n"}), 3,
                       "3 fields, header has 11"}),
-    [](const ::testing::TestParamInfo<LoadErrorCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST_F(PositionLimitTableLoadErrorTest, AggregationChainLoads) {
   auto table = PositionLimitTable::Load(Write(std::string(kHeader) + "MES,,,,1400000,,,ES,0.1,,s\n"
@@ -343,8 +326,7 @@ TEST_F(PositionLimitTableLoadErrorTest, MissingFileIsNotFound) {
   std::string path = (dir_ / "absent.csv").string();
   auto table = PositionLimitTable::Load(path);
   ASSERT_FALSE(table.has_value());
-  EXPECT_EQ(table.error().code(), Status::Code::kNotFound);
-  EXPECT_PRED_FORMAT2(::testing::IsSubstring, path, table.error().message());
+  ExpectNotFound(table.error(), path);
 }
 
 TEST_F(PositionLimitTableLoadErrorTest, HeaderOnlyFileIsAnEmptyTable) {

@@ -11,13 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/load_errors.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_values.h"
 
 namespace eodclear {
 namespace {
 
 using testing::ExpectLoadError;
+using testing::ExpectNotFound;
 using testing::LoadErrorCase;
 using testing::Rows;
 
@@ -31,11 +34,7 @@ constexpr std::string_view kHeader =
 // tests/testdata/refdata/products.csv: a fixture owned by these tests, never the ops file.
 std::string FixturePath() { return std::string(EODCLEAR_TESTDATA_DIR) + "/refdata/products.csv"; }
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 // ---------------------------------------------------------------------------------------------
 // Loading the fixture.
@@ -303,9 +302,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Rows({"NQ,,N,CME,359,US,20,0.25,0.01,cash,HMUZ,vwap,14:59:30-15:00:00,"
                             "America/Chicago,,equity_index,NYSE,,,s\n"}),
                       2, "currency 'US' must be a 3-letter code"}),
-    [](const ::testing::TestParamInfo<LoadErrorCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST_F(ProductCatalogLoadErrorTest, WrongFieldCountNamesFileAndLine) {
   std::string path = Write(std::string(kHeader) + std::string(kEs) + "NQ,,N,CME,359,USD,20,0.25\n");
@@ -363,8 +360,7 @@ TEST_F(ProductCatalogLoadErrorTest, MissingFileIsNotFound) {
   std::string path = (dir_ / "absent.csv").string();
   auto catalog = ProductCatalog::Load(path);
   ASSERT_FALSE(catalog.has_value());
-  EXPECT_EQ(catalog.error().code(), Status::Code::kNotFound);
-  EXPECT_PRED_FORMAT2(::testing::IsSubstring, path, catalog.error().message());
+  ExpectNotFound(catalog.error(), path);
 }
 
 TEST_F(ProductCatalogLoadErrorTest, HeaderOnlyFileIsAnEmptyCatalog) {
@@ -516,9 +512,7 @@ INSTANTIATE_TEST_SUITE_P(
         ColumnCase{"UnknownParent",
                    {{"settlement_method", "parent"}, {"settlement_window", ""}, {"parent", "ES2"}},
                    "parent 'ES2' is not a product"}),
-    [](const ::testing::TestParamInfo<ColumnCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 }  // namespace
 }  // namespace eodclear

@@ -10,11 +10,12 @@
 #include "storage/keys.h"
 #include "storage/state_store.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_values.h"
 
 namespace eodclear {
 namespace {
 
-Date D(const char* text) { return *Date::Parse(text); }
+constexpr auto& D = testing::Day;
 
 class StartOfDayTest : public ::testing::Test {
  protected:

@@ -4,7 +4,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -29,6 +28,7 @@
 #include "pipeline/stage.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_products.h"
 
 // The ingest stage against real components: the development broker (librdkafka's mock cluster,
@@ -44,13 +44,8 @@ using eodclear::state::v1::PositionState;
 using eodclear::state::v1::RunState;
 using TopicPartition = std::pair<std::string, int32_t>;
 
+using testing::Day;
 using testing::Dec;
-
-Date Day(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
 
 struct Party {
   std::string_view firm;
@@ -96,10 +91,7 @@ class IngestStageTest : public ::testing::Test {
     ASSERT_TRUE(producer.has_value()) << producer.error().ToString();
     producer_ = std::move(*producer);
 
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "ingest_stage_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     StateStoreOptions store_options;
     store_options.path = (dir_ / "state").string();
     store_options.background_threads = 1;
@@ -123,8 +115,6 @@ class IngestStageTest : public ::testing::Test {
     producer_.reset();
     store_.reset();
     broker_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
   // Produces to `trades`, keyed by contract as the exchange feed is, and waits for delivery.
@@ -283,7 +273,8 @@ class IngestStageTest : public ::testing::Test {
   std::unique_ptr<DevBroker> broker_;
   KafkaOptions kafka_;
   std::unique_ptr<Producer> producer_;
-  std::filesystem::path dir_;
+  testing::TempDir temp_{"ingest_stage_test"};
+  std::filesystem::path dir_ = temp_.path();
   std::unique_ptr<StateStore> store_;
   ProductCatalog catalog_;
   Metrics metrics_;

@@ -10,18 +10,13 @@
 #include <variant>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/test_products.h"
 
 namespace eodclear {
 namespace {
 
-// Names each instance of a parameterised test after its case's `name`.
-struct CaseName {
-  template <typename Param>
-  std::string operator()(const ::testing::TestParamInfo<Param>& param_info) const {
-    return std::string(param_info.param.name);
-  }
-};
+using testing::CaseName;
 
 using clearing::v1::DeadLetter;
 using clearing::v1::Quote;

@@ -8,26 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 namespace {
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
-
-Date Day(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
-
-ZonedTime At(std::string_view text) {
-  auto t = ZonedTime::Parse(text);
-  EXPECT_TRUE(t.has_value()) << "test input '" << text << "' does not parse";
-  return t.value_or(ZonedTime());
-}
+constexpr auto& D = testing::Dec;
+using testing::At;
+using testing::Day;
 
 const Date kBusinessDate = Day("2023-06-16");
 

@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/temp_dir.h"
 
 namespace eodclear {
@@ -60,11 +60,8 @@ class OffsetRulesTest : public ::testing::Test {
   void SetUp() override { seed_ = Table(kSeedRows); }
 
   OffsetTable Table(std::string_view rows) {
-    std::string path = (dir_ / ("offsets" + std::to_string(files_++) + ".csv")).string();
-    {
-      std::ofstream out(path, std::ios::binary);
-      out << kHeader << rows;
-    }
+    std::string path = temp_.Write("offsets" + std::to_string(files_++) + ".csv",
+                                   std::string(kHeader) + std::string(rows));
     auto table = OffsetTable::Load(path);
     EXPECT_TRUE(table.has_value()) << table.error().ToString();
     return table.value_or(OffsetTable());
@@ -87,7 +84,6 @@ class OffsetRulesTest : public ::testing::Test {
   }
 
   testing::TempDir temp_{"offset_rules_test"};
-  std::filesystem::path dir_ = temp_.path();
   int files_ = 0;
   OffsetTable seed_;
 };
@@ -336,9 +332,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInstructionCase{"BadMonth", Instruction("MMC", "ME", 10, 13), "month 13 is not 1..12"},
         BadInstructionCase{"BadYear", Instruction("MMC", "ME", 10, 12, 1999),
                            "year 1999 is not 2000..2099"}),
-    [](const ::testing::TestParamInfo<BadInstructionCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 // ---------------------------------------------------------------------------------------------
 // Offset account

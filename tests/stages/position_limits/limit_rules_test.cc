@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -13,7 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_values.h"
 
 namespace eodclear {
 namespace {
@@ -52,11 +53,7 @@ constexpr std::string_view kExemptions =
     "BLUEHERON-LLC,CNH,spot_month,6000,2023-07-01,2023-09-30\n"
     "ACME-CAPITAL,MNH,spot_month,20000,2023-01-01,2023-12-31\n";
 
-Date D(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test date '" << text << "' does not parse";
-  return d.value_or(Date());
-}
+constexpr auto& D = testing::Day;
 
 // Last trading days, worked by hand from the usd_cnh rule (second Hong Kong business day before
 // the third Wednesday): Dec 2023: third Wednesday 20th, so Monday 2023-12-18, spot month from
@@ -90,21 +87,15 @@ class LimitRulesTest : public ::testing::Test {
   void SetUp() override {
     seed_ = LoadTable("seed_limits.csv", kSeedLimits);
     accountability_ = LoadTable("accountability_limits.csv", kAccountabilityLimits);
-    auto directory = AccountDirectory::Load(Write("accounts.csv", kAccounts),
-                                            Write("exemptions.csv", kExemptions));
+    auto directory = AccountDirectory::Load(temp_.Write("accounts.csv", kAccounts),
+                                            temp_.Write("exemptions.csv", kExemptions));
     ASSERT_TRUE(directory.has_value()) << directory.error().ToString();
     directory_ = std::move(*directory);
   }
 
-  std::string Write(std::string_view name, std::string_view text) {
-    std::string path = (dir_ / name).string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    return path;
-  }
   std::optional<PositionLimitTable> LoadTable(std::string_view name, std::string_view rows) {
     auto table =
-        PositionLimitTable::Load(Write(name, std::string(kLimitsHeader) + std::string(rows)));
+        PositionLimitTable::Load(temp_.Write(name, std::string(kLimitsHeader) + std::string(rows)));
     EXPECT_TRUE(table.has_value()) << table.error().ToString();
     if (!table) return std::nullopt;
     return std::move(*table);
@@ -132,7 +123,6 @@ class LimitRulesTest : public ::testing::Test {
   }
 
   testing::TempDir temp_{"limit_rules_test"};
-  std::filesystem::path dir_ = temp_.path();
   std::optional<PositionLimitTable> seed_, accountability_;
   std::optional<AccountDirectory> directory_;
 };
@@ -250,9 +240,7 @@ INSTANTIATE_TEST_SUITE_P(
         NettingCase{"ShortJustOver", -5001, 0, "-5001", "1"},
         // 5,003 − 30 × 0.1 = 5,000: the micro short brings the owner back to the limit.
         NettingCase{"MicroShortNetsStandardLong", 5003, -30, std::nullopt, ""}),
-    [](const ::testing::TestParamInfo<NettingCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST_F(LimitRulesTest, NetsLongAndShortAcrossAccountsOfOneOwner) {
   // 6,000 long in CLR01-C100 and 2,000 short in CLR02-C200: net 4,000 < 5,000.
@@ -296,9 +284,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SpotCase{"MidSpotMonth", "2023-12-14", true},
                       SpotCase{"TerminationDay", "2023-12-18", true},
                       SpotCase{"DayAfterTermination", "2023-12-19", false}),
-    [](const ::testing::TestParamInfo<SpotCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 // ---------------------------------------------------------------------------------------------
 // Exemptions raise the limit by their quantity.

@@ -9,6 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 
 // Failure messages show decimals as text instead of raw bytes.
@@ -28,11 +31,7 @@ std::string Fixture(std::string_view name) {
   return (dir / name).string();
 }
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 SupplyMonth Month(int year, int month, std::string_view supply, std::string_view rate) {
   SupplyMonth m;
@@ -228,9 +227,7 @@ INSTANTIATE_TEST_SUITE_P(
         RoundCase{"August2013SpotMonth", 709'463'000'000, 61'214'500, 10'000},
         // August 2013, 2 %: 2 x 709,463,000,000 / (612,145 x 100) = 23,179.57 -> 25,000.
         RoundCase{"August2013AllMonths", 1'418'926'000'000, 61'214'500, 25'000}),
-    [](const ::testing::TestParamInfo<RoundCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST(LimitStudyTest, RoundToNearestMultipleRejectsBadArguments) {
   EXPECT_FALSE(RoundToNearestMultiple(-1, 1, 5'000).has_value());
@@ -310,9 +307,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFileCase{"WrongHeader", "wrong_header.csv", ":1", "header is 'month,supply,rate,note'"},
         BadFileCase{"MissingField", "missing_field.csv", ":3", "3 fields, header has 4"},
         BadFileCase{"NoMonths", "no_months.csv", "", "no months"}),
-    [](const ::testing::TestParamInfo<BadFileCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 TEST(LimitStudyTest, MissingFileIsNotFound) {
   auto series = ReadSupplySeries(Fixture("no_such_file.csv"));

@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "tests/testing/case_name.h"
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 
 // Failure messages show decimals and tiers as text instead of raw bytes.
@@ -21,12 +24,7 @@ inline void PrintTo(SettlementTier tier, std::ostream* os) { *os << SettlementTi
 
 namespace {
 
-// The decimal `text`, which the test requires to parse.
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 // Eris Swap Futures settle to 4 decimals (ops/refdata/products.csv settlement_tick 0.0001).
 constexpr Decimal kErisTick = Decimal::FromUnits(10'000);  // 0.0001
@@ -343,9 +341,7 @@ INSTANTIATE_TEST_SUITE_P(
                    SettlementTier::kCurveFit,
                    "97.01",
                    {}}),
-    [](const ::testing::TestParamInfo<TargetCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 // ---------------------------------------------------------------------------------------------
 // A whole curve: every tier at once.
@@ -695,9 +691,7 @@ std::vector<ErrorCase> ErrorCases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(SettleCurveTest, SettleCurveErrorTest, ::testing::ValuesIn(ErrorCases()),
-                         [](const ::testing::TestParamInfo<ErrorCase>& param_info) {
-                           return std::string(param_info.param.name);
-                         });
+                         testing::CaseName());
 
 }  // namespace
 }  // namespace eodclear

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "pipeline/core/civil_time.h"
+#include "tests/testing/case_name.h"
+#include "tests/testing/test_values.h"
 
 namespace eodclear {
 
@@ -19,22 +21,11 @@ inline void PrintTo(const Decimal& d, std::ostream* os) { *os << d.ToString(); }
 
 namespace {
 
-// The decimal `text`, which the test requires to parse.
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 std::optional<Decimal> Prior(std::string_view text) { return D(text); }
 
-// Names each instance of a parameterised test after its case's `name`.
-struct CaseName {
-  template <typename Param>
-  std::string operator()(const ::testing::TestParamInfo<Param>& param_info) const {
-    return std::string(param_info.param.name);
-  }
-};
+using testing::CaseName;
 
 // ES settles on a 0.25 tick (ops/refdata/products.csv); the tests use hand-picked values.
 constexpr Decimal kEsTick = Decimal::FromUnits(25'000'000);  // 0.25

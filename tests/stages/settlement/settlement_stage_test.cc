@@ -49,6 +49,7 @@ namespace st = eodclear::state::v1;
 using clearing::v1::SettlementOverride;
 using clearing::v1::SettlementPrice;
 using clearing::v1::VariationMargin;
+using testing::Day;
 using testing::Dec;
 
 constexpr std::string_view kSettlementPricesTopic = "settlement-prices";
@@ -56,12 +57,6 @@ constexpr std::string_view kVariationMarginTopic = "variation-margin";
 constexpr std::string_view kFinalSettlementsTopic = "final-settlements";
 constexpr std::string_view kRoundingFirm = "CH";
 constexpr std::string_view kRoundingAccount = "CH-ROUNDING";
-
-Date Day(std::string_view text) {
-  auto d = Date::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Date());
-}
 
 Result<RefData> LoadShippedRefData() {
   return RefData::Load(std::string(EODCLEAR_TESTDATA_DIR) + "/e2e/refdata");
@@ -771,6 +766,13 @@ st::PositionState Held(int64_t net, std::string_view activity_date = "2023-06-02
   return s;
 }
 
+// A balanced book in `contract`: F1/A1 long `quantity`, F2/A2 short as many.
+Status PutBalancedPositions(StageHarness& h, std::string_view contract, int64_t quantity,
+                            std::string_view activity_date = "2023-06-02") {
+  EODCLEAR_RETURN_IF_ERROR(h.PutPosition("F1", "A1", contract, Held(quantity, activity_date)));
+  return h.PutPosition("F2", "A2", contract, Held(-quantity, activity_date));
+}
+
 class SettlementStageFailureTest : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(SettlementStageFailureTest, UnbalancedBookIsAnInvariantViolationAndPublishesNothing) {
@@ -780,10 +782,8 @@ TEST_P(SettlementStageFailureTest, UnbalancedBookIsAnInvariantViolationAndPublis
   ASSERT_TRUE(h.Open().ok());
   const Date date = Day("2023-06-05");
   // A balanced book in ES and CNH, plus one long ES position nobody is short against.
-  ASSERT_TRUE(h.PutPosition("F1", "A1", "ESU23", Held(5)).ok());
-  ASSERT_TRUE(h.PutPosition("F2", "A2", "ESU23", Held(-5)).ok());
-  ASSERT_TRUE(h.PutPosition("F1", "A1", "CNHU23", Held(2)).ok());
-  ASSERT_TRUE(h.PutPosition("F2", "A2", "CNHU23", Held(-2)).ok());
+  ASSERT_TRUE(PutBalancedPositions(h, "ESU23", 5).ok());
+  ASSERT_TRUE(PutBalancedPositions(h, "CNHU23", 2).ok());
   ASSERT_TRUE(h.PutPosition("F3", "EXTRA", "ESU23", Held(3)).ok());
   ASSERT_TRUE(h.PutQuote(date, "ESU23", Dec("4300.00"), Dec("4300.50")).ok());
   ASSERT_TRUE(h.PutQuote(date, "CNHU23", Dec("7.1500"), Dec("7.1502")).ok());
@@ -833,10 +833,8 @@ TEST(SettlementStageTest, OpenContractWithNothingToSettleByFailsNamingIt) {
   ASSERT_TRUE(h.Open().ok());
   const Date date = Day("2023-06-05");
   // ES settles (quote, prior); CNH is held open with no quote, no trade and no prior or override.
-  ASSERT_TRUE(h.PutPosition("F1", "A1", "ESU23", Held(5)).ok());
-  ASSERT_TRUE(h.PutPosition("F2", "A2", "ESU23", Held(-5)).ok());
-  ASSERT_TRUE(h.PutPosition("F1", "A1", "CNHU23", Held(2)).ok());
-  ASSERT_TRUE(h.PutPosition("F2", "A2", "CNHU23", Held(-2)).ok());
+  ASSERT_TRUE(PutBalancedPositions(h, "ESU23", 5).ok());
+  ASSERT_TRUE(PutBalancedPositions(h, "CNHU23", 2).ok());
   ASSERT_TRUE(h.PutQuote(date, "ESU23", Dec("4300.00"), Dec("4300.50")).ok());
   SettlementOptions options;
   options.file_overrides = {DailyOverride(Day("2023-06-02"), "ESU23", Dec("4300.25"))};
@@ -881,8 +879,7 @@ TEST(SettlementStageTest, OpenPositionsWithoutAPriorFailNamingTheContract) {
   StageHarness h("eodclear-settlement-stage-no-prior");
   ASSERT_TRUE(h.Open().ok());
   const Date date = Day("2023-06-05");
-  ASSERT_TRUE(h.PutPosition("F1", "A1", "CNHU23", Held(2)).ok());
-  ASSERT_TRUE(h.PutPosition("F2", "A2", "CNHU23", Held(-2)).ok());
+  ASSERT_TRUE(PutBalancedPositions(h, "CNHU23", 2).ok());
   ASSERT_TRUE(h.PutQuote(date, "CNHU23", Dec("7.1500"), Dec("7.1502")).ok());
   SettlementOptions options;
   Status s = h.Run(date, *refdata, refdata->products, options, 1);
@@ -908,8 +905,7 @@ TEST_P(MeeDeferralTest, AwaitsThroughDay14ThenStopsNamingTheContract) {
   StageHarness h(std::string("eodclear-settlement-mee-deferral-") + GetParam());
   ASSERT_TRUE(h.Open().ok());
   const Date date = Day(GetParam());
-  ASSERT_TRUE(h.PutPosition("F1", "A1", "MEEM23", Held(3, "2023-06-30")).ok());
-  ASSERT_TRUE(h.PutPosition("F2", "A2", "MEEM23", Held(-3, "2023-06-30")).ok());
+  ASSERT_TRUE(PutBalancedPositions(h, "MEEM23", 3, "2023-06-30").ok());
   SettlementOptions options;
   options.file_overrides = {DailyOverride(Day("2023-06-30"), "MEEM23", Dec("1718.50"))};
   Status s = h.Run(date, *refdata, refdata->products, options, 1);

@@ -10,14 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/case_name.h"
+#include "tests/testing/test_values.h"
+
 namespace eodclear {
 namespace {
 
-Decimal D(std::string_view text) {
-  auto d = Decimal::Parse(text);
-  EXPECT_TRUE(d.has_value()) << "test input '" << text << "' does not parse";
-  return d.value_or(Decimal());
-}
+constexpr auto& D = testing::Dec;
 
 constexpr std::string_view kHouseFirm = "CCP";
 constexpr std::string_view kHouseAccount = "ROUNDING";
@@ -318,9 +317,7 @@ INSTANTIATE_TEST_SUITE_P(
                      Inputs("MCLN3", "USD", "0.1", std::nullopt, "100.00000001"),
                      {Pos("F1", "A1", "MCLN3", 0, 1, "100.00")},
                      "more than 8 fraction digits"}),
-    [](const ::testing::TestParamInfo<BadInputCase>& param_info) {
-      return std::string(param_info.param.name);
-    });
+    testing::CaseName());
 
 // --- Invariants --------------------------------------------------------------------------------
 
