@@ -236,17 +236,8 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
 
   std::random_device rd;
   uint64_t bits = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-  RunContext ctx;
-  ctx.business_date = *date;
-  ctx.run_id = NewRunId(*date, bits);
-  ctx.store = store->get();
-  ctx.products = products;
-  ctx.calendars = &refdata->calendars;
-  ctx.offsets = &refdata->offsets;
-  ctx.limits = &refdata->limits;
-  ctx.accounts = &refdata->accounts;
-  ctx.metrics = &metrics;
-  ctx.progress = &std::cerr;
+  RunContext ctx =
+      MakeRunContext(*refdata, store->get(), *date, NewRunId(*date, bits), &metrics, &std::cerr);
 
   IngestStage ingest(options.ingest, kafka);
   SettlementStage settle(settlement, kafka);

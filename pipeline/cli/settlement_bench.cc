@@ -163,15 +163,8 @@ ExitCode SettlementBenchCommand(const SettlementBenchOptions& options) {
   }
   Metrics metrics;
   std::ostringstream progress;
-  RunContext ctx;
-  ctx.business_date = date;
-  ctx.run_id = NewRunId(date, 1);
-  ctx.store = store->get();
-  ctx.products = &refdata->products;
-  ctx.calendars = &refdata->calendars;
-  ctx.accounts = &refdata->accounts;
-  ctx.metrics = &metrics;
-  ctx.progress = &progress;
+  RunContext ctx =
+      MakeRunContext(*refdata, store->get(), date, NewRunId(date, 1), &metrics, &progress);
   SettlementStage stage(settlement, KafkaOptions{});
   double rss_before = PeakRssMiB();
   Clock::time_point t0 = Clock::now();
@@ -276,17 +269,8 @@ ExitCode OffsetLimitsBenchCommand(const OffsetLimitsBenchOptions& options) {
 
   Metrics metrics;
   std::ostringstream progress;
-  RunContext ctx;
-  ctx.business_date = date;
-  ctx.run_id = NewRunId(date, 1);
-  ctx.store = store->get();
-  ctx.products = &refdata->products;
-  ctx.calendars = &refdata->calendars;
-  ctx.accounts = &refdata->accounts;
-  ctx.offsets = &refdata->offsets;
-  ctx.limits = &refdata->limits;
-  ctx.metrics = &metrics;
-  ctx.progress = &progress;
+  RunContext ctx =
+      MakeRunContext(*refdata, store->get(), date, NewRunId(date, 1), &metrics, &progress);
   OffsettingStage offsetting(OffsettingOptions{}, KafkaOptions{});
   PositionLimitsStage limits(PositionLimitsOptions{});
   double rss_before = PeakRssMiB();

@@ -7,12 +7,29 @@
 #include <ostream>
 
 #include "pipeline/crash_point.h"
+#include "pipeline/refdata/refdata.h"
 #include "pipeline/run_ledger.h"
 #include "pipeline/start_of_day.h"
 #include "storage/keys.h"
 #include "storage/state_store.h"
 
 namespace eodclear {
+
+RunContext MakeRunContext(const RefData& refdata, StateStore* store, Date date, std::string run_id,
+                          Metrics* metrics, std::ostream* progress) {
+  RunContext ctx;
+  ctx.business_date = date;
+  ctx.run_id = std::move(run_id);
+  ctx.store = store;
+  ctx.products = &refdata.products;
+  ctx.calendars = &refdata.calendars;
+  ctx.offsets = &refdata.offsets;
+  ctx.limits = &refdata.limits;
+  ctx.accounts = &refdata.accounts;
+  ctx.metrics = metrics;
+  ctx.progress = progress;
+  return ctx;
+}
 
 std::string NewRunId(Date business_date, uint64_t random_bits) {
   char hex[17];

@@ -31,11 +31,17 @@ struct RunOutcome {
 };
 
 // Runs `stages` in order for ctx.business_date, resuming after the last completed stage of an
-// earlier attempt (each stage checkpoints itself); see RunMode for corrections. Refuses, with kFailedPrecondition and nothing
-// touched, to run a date while an earlier date's run is incomplete, or a date before the last
-// closed date that was never run. `ctx.ledger` is set by the runner.
+// earlier attempt (each stage checkpoints itself); see RunMode for corrections. Refuses, with
+// kFailedPrecondition and nothing touched, to run a date while an earlier date's run is incomplete,
+// or a date before the last closed date that was never run. `ctx.ledger` is set by the runner.
 Result<RunOutcome> RunEndOfDay(RunContext ctx, const std::vector<Stage*>& stages,
                                const RunMode& mode = {});
+
+struct RefData;
+
+// A run context for `date` over every table of `refdata` (which must outlive it).
+RunContext MakeRunContext(const RefData& refdata, StateStore* store, Date date, std::string run_id,
+                          Metrics* metrics, std::ostream* progress);
 
 // A new run id: the business date, '.', and 16 random hex digits ("2023-06-16.9f1c2ab4e5d60718").
 std::string NewRunId(Date business_date, uint64_t random_bits);
