@@ -90,6 +90,12 @@ Status StateStore::Write(rocksdb::WriteBatch* batch, bool sync) {
   return FromRocks(db_->Write(wo, batch), "writing state");
 }
 
+Status StateStore::StageDeleteDate(StateCf which, Date date, rocksdb::WriteBatch* batch) const {
+  return FromRocks(
+      batch->DeleteRange(cf(which), keys::DatePrefix(date), keys::DatePrefix(date.AddDays(1))),
+      "removing " + std::string(StateCfName(which)) + " of " + date.ToString());
+}
+
 std::unique_ptr<rocksdb::Iterator> StateStore::NewIterator(StateCf which) const {
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(which)));
 }

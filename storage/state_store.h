@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/core/civil_time.h"
 #include "pipeline/core/status.h"
 
 namespace eodclear {
@@ -66,6 +67,10 @@ class StateStore {
   // every later batch, by an operating-system crash (point-in-time recovery keeps a consistent
   // prefix).
   Status Write(rocksdb::WriteBatch* batch, bool sync);
+
+  // Puts in `batch` the removal of every key of `date` in `which`, a column family whose keys start
+  // with a date field (outbox, retractions, start_of_day, dead_letters...).
+  Status StageDeleteDate(StateCf which, Date date, rocksdb::WriteBatch* batch) const;
 
   // An iterator over `which`; callers check it with IteratorStatus when done.
   std::unique_ptr<rocksdb::Iterator> NewIterator(StateCf which) const;

@@ -77,10 +77,7 @@ Status BeginCorrection(RunContext& ctx, RunLedger& ledger, const std::vector<Sta
   }
   rocksdb::WriteBatch batch;
   EODCLEAR_ASSIGN_OR_RETURN(int64_t restored, RestoreStartOfDay(*ctx.store, date, &batch));
-  EODCLEAR_RETURN_IF_ERROR(StateStore::FromRocks(
-      batch.DeleteRange(ctx.store->cf(StateCf::kOutbox), keys::OutboxPrefix(date),
-                        keys::OutboxPrefix(date.AddDays(1))),
-      "removing the outbox"));
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->StageDeleteDate(StateCf::kOutbox, date, &batch));
   ctx.ledger = &ledger;
   for (Stage* stage : stages) {
     if (stage->RerunByCorrection()) {

@@ -111,12 +111,8 @@ Status FinishPublication(RunContext& ctx, const std::string& run_id, rocksdb::Wr
   auto* rs = ctx.ledger->mutable_state();
   if (!rs->correcting_run_id().empty()) {
     rs->clear_correcting_run_id();
-    rs->set_corrections(rs->corrections() + 1);
-    const Date date = ctx.business_date;
-    EODCLEAR_RETURN_IF_ERROR(StateStore::FromRocks(
-        batch->DeleteRange(ctx.store->cf(StateCf::kRetractions), keys::DatePrefix(date),
-                           keys::DatePrefix(date.AddDays(1))),
-        "removing retractions"));
+    EODCLEAR_RETURN_IF_ERROR(
+        ctx.store->StageDeleteDate(StateCf::kRetractions, ctx.business_date, batch));
   }
   rs->set_published_run_id(run_id);
   return Status::Ok();
@@ -128,7 +124,7 @@ Status PublishStage::PrepareCorrection(RunContext& ctx, rocksdb::WriteBatch* bat
   const Date date = ctx.business_date;
   const std::string date_text = date.ToString();
   auto* cf = ctx.store->cf(StateCf::kRetractions);
-  batch->DeleteRange(cf, keys::DatePrefix(date), keys::DatePrefix(date.AddDays(1)));
+  EODCLEAR_RETURN_IF_ERROR(ctx.store->StageDeleteDate(StateCf::kRetractions, date, batch));
   // Positions as published: every open position at the end of the date.
   EODCLEAR_RETURN_IF_ERROR(ctx.store->ScanMessages<eodclear::state::v1::PositionState>(
       StateCf::kPositions, "",

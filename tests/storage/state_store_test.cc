@@ -89,6 +89,30 @@ TEST_F(StateStoreTest, GetOfAbsentKeyIsEmpty) {
   EXPECT_FALSE(value->has_value());
 }
 
+TEST_F(StateStoreTest, StageDeleteDateRemovesExactlyThatDatesKeys) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  const Date day = D("2023-06-16");
+  rocksdb::WriteBatch setup;
+  for (Date d : {day.AddDays(-1), day, day.AddDays(1)}) {
+    for (const char* key : {"", "a", "\xff\xff"}) {
+      setup.Put(store->cf(StateCf::kOutbox), keys::OutboxKey(d, "positions", key), d.ToString());
+    }
+  }
+  ASSERT_TRUE(store->Write(&setup, /*sync=*/false).ok());
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(store->StageDeleteDate(StateCf::kOutbox, day, &batch).ok());
+  ASSERT_TRUE(store->Write(&batch, /*sync=*/false).ok());
+  for (const char* key : {"", "a", "\xff\xff"}) {
+    EXPECT_EQ(GetText(*store, StateCf::kOutbox, keys::OutboxKey(day.AddDays(-1), "positions", key)),
+              "2023-06-15");
+    EXPECT_EQ(GetText(*store, StateCf::kOutbox, keys::OutboxKey(day, "positions", key)),
+              "<absent>");
+    EXPECT_EQ(GetText(*store, StateCf::kOutbox, keys::OutboxKey(day.AddDays(1), "positions", key)),
+              "2023-06-17");
+  }
+}
+
 TEST_F(StateStoreTest, BatchAcrossColumnFamiliesSurvivesReopen) {
   Date day = D("2023-06-16");
   std::string offset_key = keys::OffsetKey("trades", 0);

@@ -161,7 +161,7 @@ TEST(JsonLinesTest, RepeatedStringsAndMapsOfTheStateSchema) {
   (*s.mutable_stage_seconds())["ingest"] = 2.0;
   EXPECT_EQ(ToJsonLine(s),
             R"({"completed_stages":["ingest","settlement"],"published_run_id":"",)"
-            R"("messages_consumed":0,"messages_rejected":0,"stage_seconds":{"ingest":2},"correcting_run_id":"","start_of_day_kept":false,"corrections":0})");
+            R"("messages_consumed":0,"messages_rejected":0,"stage_seconds":{"ingest":2},"correcting_run_id":"","start_of_day_kept":false})");
 }
 
 // ---------------------------------------------------------------------------------------------
