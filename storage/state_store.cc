@@ -51,12 +51,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const StateStoreOptions& op
   store->db_.reset(raw);
 
   EODCLEAR_ASSIGN_OR_RETURN(auto version, store->Get(StateCf::kDefault, keys::kFormatVersionKey));
-  if (!version) {
-    rocksdb::WriteBatch batch;
-    batch.Put(store->cf(StateCf::kDefault), keys::kFormatVersionKey, keys::kFormatVersion);
-    EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
-  } else if (*version == keys::kUpgradableFormatVersion) {
-    // Version 3 added the column families `start_of_day` and `retractions`, created empty above.
+  // A new database, or one of version 2 (version 3 only added the column families `start_of_day`
+  // and `retractions`, created empty above), is marked with this version.
+  if (!version || *version == keys::kUpgradableFormatVersion) {
     rocksdb::WriteBatch batch;
     batch.Put(store->cf(StateCf::kDefault), keys::kFormatVersionKey, keys::kFormatVersion);
     EODCLEAR_RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
