@@ -182,10 +182,8 @@ Status PublishStage::Run(RunContext& ctx) {
                   << published->run_id() << "; nothing published again\n";
     rocksdb::WriteBatch batch;
     EODCLEAR_RETURN_IF_ERROR(FinishPublication(ctx, published->run_id(), &batch));
-    ctx.ledger->MarkCompleted(name(),
-                              std::chrono::duration<double>(Clock::now() - started).count());
-    EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
-    return ctx.store->Write(&batch, /*sync=*/true);
+    return CompleteStage(ctx, name(), std::chrono::duration<double>(Clock::now() - started).count(),
+                         &batch);
   }
 
   // Every record of the date, read from state, in key order.
@@ -343,8 +341,6 @@ Status PublishStage::Run(RunContext& ctx) {
     ctx.metrics->Published(topic).Increment(static_cast<double>(sum.count()));
   }
   ctx.metrics->Published(options_.eod_runs_topic).Increment();
-  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  ctx.metrics->SetStageSeconds(name(), seconds);
   *ctx.progress << "publish: committed " << positions_sum.count() << " positions, "
                 << dead_letters_sum.count() << " dead letters, ";
   for (const auto& [topic, sum] : outbox_sums) *ctx.progress << sum.count() << " " << topic << ", ";
@@ -359,9 +355,8 @@ Status PublishStage::Run(RunContext& ctx) {
 
   rocksdb::WriteBatch batch;
   EODCLEAR_RETURN_IF_ERROR(FinishPublication(ctx, ctx.run_id, &batch));
-  ctx.ledger->MarkCompleted(name(), seconds);
-  EODCLEAR_RETURN_IF_ERROR(ctx.ledger->Stage(&batch, ctx.store));
-  return ctx.store->Write(&batch, /*sync=*/true);
+  return CompleteStage(ctx, name(), std::chrono::duration<double>(Clock::now() - started).count(),
+                       &batch);
 }
 
 }  // namespace eodclear
