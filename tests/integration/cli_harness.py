@@ -3,8 +3,9 @@
 What the CLI tests need and nothing more: their command-line arguments, a development broker
 started from the real binary on a loopback port, running the binary with a time limit, producing
 and reading topics with python3-kafka (a client that is not eodclear's code), the run marker of a
-business date, the record checksum of clearing.v1.EodRun, and a runner that reports every check
-and ends with the line "N passed, M failed".
+business date, the record checksum of clearing.v1.EodRun, a trades CSV and the positions its
+trades make, running a shared setup step once for several checks, and a runner that reports every
+check and ends with the line "N passed, M failed".
 
 Run with /usr/bin/python3: Debian's python3-kafka and python3-protobuf import there. Nothing here
 uses a fixed port or path.
@@ -96,6 +97,17 @@ def describe(p):
         command_text(p.args), p.returncode, p.stdout[-3000:], p.stderr[-3000:])
 
 
+def kill_and_wait(proc, timeout=10):
+    """Kills `proc` (a Popen, by its own pid) if it still runs, and waits up to `timeout` seconds
+    for it to exit."""
+    if proc.poll() is None:
+        proc.kill()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 def _text(data):
     if data is None:
         return ""
@@ -159,12 +171,7 @@ class Broker:
         return rc
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+        kill_and_wait(self.proc)
         for f in (self.proc.stdout, self.proc.stderr):
             try:
                 f.close()
@@ -286,6 +293,53 @@ def eod_run_of(bootstrap, business_date):
         run.ParseFromString(r.value)
         found, count = run, count + 1
     return found, count
+
+
+# One row of a trades CSV: the trade as written (`contract` may be an alias) and `canonical`, the
+# contract as positions name it (EMDU23 -> MEU23), worked out by the test.
+CsvTrade = collections.namedtuple(
+    "CsvTrade", "trade_id exec_time contract canonical price quantity "
+    "buyer_firm buyer_account seller_firm seller_account")
+
+
+def write_trades_csv(path, business_date, trades):
+    """Writes a trades CSV, header row first, of `trades` (CsvTrade), every one dated
+    `business_date` (written by harness.write_trades_csv, the suite's one trades CSV writer)."""
+    import harness  # next to this file, like every script importing this module
+    harness.write_trades_csv(path, ([t.trade_id, business_date, t.exec_time, t.contract, t.price,
+                                     t.quantity, t.buyer_firm, t.buyer_account, t.seller_firm,
+                                     t.seller_account] for t in trades))
+
+
+def positions_of(trades):
+    """{(firm, account, canonical contract): (net, bought, sold)} of `trades` (CsvTrade), each
+    applied once: the buyer's net and bought grow by the quantity, the seller's sold grows and
+    net shrinks by it."""
+    book = collections.defaultdict(lambda: [0, 0, 0])  # net, bought, sold
+    for t in trades:
+        buy = book[(t.buyer_firm, t.buyer_account, t.canonical)]
+        buy[0] += t.quantity
+        buy[1] += t.quantity
+        sell = book[(t.seller_firm, t.seller_account, t.canonical)]
+        sell[0] -= t.quantity
+        sell[2] += t.quantity
+    return {k: tuple(v) for k, v in book.items()}
+
+
+def once(state, key, what, build):
+    """The result of `build()`, run on the first call only and kept in state[key], for a setup
+    step (a run, a scenario) several checks share. When that first call raises, the error is
+    re-raised, and every later call fails at once with "<what> failed earlier: <error>"."""
+    error_key = key + "_error"
+    if error_key in state:
+        raise CheckFailed("%s failed earlier: %s" % (what, state[error_key]))
+    if key not in state:
+        try:
+            state[key] = build()
+        except Exception as e:
+            state[error_key] = str(e)
+            raise
+    return state[key]
 
 
 def record_checksum(values):

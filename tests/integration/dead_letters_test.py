@@ -37,18 +37,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_harness as h  # noqa: E402
 
 BUSINESS_DATE = "2023-06-16"
-TRADE_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,"
-                "buyer_firm,buyer_account,seller_firm,seller_account")
 
 # Valid trades, on September contracts: the June equity index contracts stop trading at 08:30 CT
 # on the date, and every trade here is later. T-002 appears twice, both on EMDU23, so both land on
 # one partition and the later offset is the duplicate; the duplicate's quantity and parties
 # differ, so applying it would show in the positions. `canonical` is the contract as positions
 # name it (EMD is ME's alias).
-CsvTrade = collections.namedtuple(
-    "CsvTrade", "trade_id exec_time contract canonical price quantity "
-    "buyer_firm buyer_account seller_firm seller_account")
-CSV_TRADES = [CsvTrade(*row) for row in [
+CSV_TRADES = [h.CsvTrade(*row) for row in [
     ("T-001", "2023-06-16T09:30:00-05:00", "ESU23", "ESU23", "4400.25", 5, "F1", "ACC1", "F2", "ACC9"),
     ("T-002", "2023-06-16T09:31:00-05:00", "EMDU23", "MEU23", "2500.10", 3, "F1", "ACC1", "F3", "ACC5"),
     ("T-003", "2023-06-16T09:32:00-05:00", "NQU23", "NQU23", "15000.50", 2, "F2", "ACC9", "F1", "ACC2"),
@@ -117,16 +112,20 @@ def bad_messages():
 
 def scenario():
     """Runs the scenario once; later calls return its result (or repeat its failure)."""
-    if "error" in state:
-        raise h.CheckFailed("scenario setup failed earlier: %s" % state["error"])
-    if "result" in state:
-        return state["result"]
-    try:
-        state["result"] = build_scenario()
-    except Exception as e:
-        state["error"] = str(e)
-        raise
-    return state["result"]
+    return h.once(state, "result", "scenario setup", build_scenario)
+
+
+def date_run(s):
+    """The business date's eod-runs record (the last one); fails the check when there is none."""
+    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
+    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    return run
+
+
+def of_run(s, topic, message_class, run):
+    """(record, message) of each record of `topic` whose message carries the run's id."""
+    records = [(r, message_class.FromString(r.value)) for r in h.read_topic(s["bootstrap"], topic)]
+    return [(r, m) for r, m in records if m.run_id == run.run_id]
 
 
 def build_scenario():
@@ -138,12 +137,7 @@ def build_scenario():
     bs = broker.bootstrap
 
     csv_path = os.path.join(work, "trades.csv")
-    with open(csv_path, "w") as f:
-        f.write(TRADE_HEADER + "\n")
-        for r in CSV_TRADES:
-            f.write(",".join([r.trade_id, BUSINESS_DATE, r.exec_time, r.contract, r.price,
-                              str(r.quantity), r.buyer_firm, r.buyer_account, r.seller_firm,
-                              r.seller_account]) + "\n")
+    h.write_trades_csv(csv_path, BUSINESS_DATE, CSV_TRADES)
     p = h.run([args.binary, "load", "--brokers", bs, "--topic", "trades", "--file", csv_path,
                "--refdata", args.refdata])
     h.expect(p.returncode == 0, "test setup: load of valid trades failed: " + h.describe(p))
@@ -175,15 +169,7 @@ def build_scenario():
                        and r.buyer_account == dup_trade.buyer.account)]
     h.expect(len(applied) == len(CSV_TRADES) - 1,
              "test setup: cannot tell which CSV row is the duplicate")
-    book = collections.defaultdict(lambda: [0, 0, 0])  # net, bought, sold
-    for r in applied:
-        buy = book[(r.buyer_firm, r.buyer_account, r.canonical)]
-        buy[0] += r.quantity
-        buy[1] += r.quantity
-        sell = book[(r.seller_firm, r.seller_account, r.canonical)]
-        sell[0] -= r.quantity
-        sell[2] += r.quantity
-    expected_positions = {k: tuple(v) for k, v in book.items()}
+    expected_positions = h.positions_of(applied)
     h.expect(all(v[0] != 0 for v in expected_positions.values()),
              "test setup: a position nets to zero; choose other quantities")
 
@@ -240,8 +226,7 @@ def eod_run_counts_dead_letters_and_reports_data_errors():
 def each_bad_message_has_one_dead_letter_with_reason_source_and_original_bytes():
     s = scenario()
     from clearing.v1 import dead_letter_pb2
-    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
-    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    run = date_run(s)
     got = {}
     problems = []
     for r in h.read_topic(s["bootstrap"], "dead-letters"):
@@ -286,8 +271,7 @@ def each_bad_message_has_one_dead_letter_with_reason_source_and_original_bytes()
 def positions_exclude_every_rejected_trade():
     s = scenario()
     from clearing.v1 import position_pb2
-    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
-    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    run = date_run(s)
     got = {}
     problems = []
     for r in h.read_topic(s["bootstrap"], "positions"):
@@ -318,14 +302,11 @@ def positions_exclude_every_rejected_trade():
 def settlement_prices_are_the_operator_overrides():
     s = scenario()
     from clearing.v1 import settlement_pb2
-    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
-    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    run = date_run(s)
     got = collections.defaultdict(list)
-    for r in h.read_topic(s["bootstrap"], "settlement-prices"):
-        sp = settlement_pb2.SettlementPrice.FromString(r.value)
-        if sp.run_id == run.run_id:
-            got[sp.contract].append((decimal.Decimal(sp.price), sp.tier, sp.business_date,
-                                     r.key.decode()))
+    for r, sp in of_run(s, "settlement-prices", settlement_pb2.SettlementPrice, run):
+        got[sp.contract].append((decimal.Decimal(sp.price), sp.tier, sp.business_date,
+                                 r.key.decode()))
     want = {c: [(decimal.Decimal(price), "override", BUSINESS_DATE, "%s|%s" % (BUSINESS_DATE, c))]
             for c, price in OVERRIDES.items()}
     problems = ["%s: (price, tier, business_date, key) %s, expected %s" %
@@ -338,8 +319,7 @@ def settlement_prices_are_the_operator_overrides():
 def eod_run_topic_summaries_match_published_records():
     s = scenario()
     from clearing.v1 import dead_letter_pb2, limits_pb2, position_pb2, settlement_pb2
-    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
-    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    run = date_run(s)
     types = {"positions": position_pb2.Position, "dead-letters": dead_letter_pb2.DeadLetter,
              "settlement-prices": settlement_pb2.SettlementPrice,
              "variation-margin": settlement_pb2.VariationMargin,
@@ -353,8 +333,7 @@ def eod_run_topic_summaries_match_published_records():
         problems.append("eod-runs summarises topics %s, expected one summary each of %s" %
                         ([t.topic for t in run.topics], sorted(types)))
     for topic, cls in types.items():
-        values = [r.value for r in h.read_topic(s["bootstrap"], topic)
-                  if cls.FromString(r.value).run_id == run.run_id]
+        values = [r.value for r, _ in of_run(s, topic, cls, run)]
         t = summaries.get(topic)
         if t is None:
             problems.append("eod-runs has no summary of %s" % topic)
@@ -409,25 +388,22 @@ def no_offsets_findings_or_reports_as_worked_out_from_the_refdata():
     h.expect(not both_sides and not traded & limited,
              "test setup: an account holds both sides of a pair %s or a limited product is "
              "traded %s" % (both_sides, sorted(traded & limited)))
-    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
-    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    run = date_run(s)
     problems = []
     for topic, cls in (("offsets", limits_pb2.Offset),
                        ("position-limit-findings", limits_pb2.PositionLimitFinding),
                        ("large-trader-reports", limits_pb2.LargeTraderReport)):
-        of_run = [cls.FromString(r.value) for r in h.read_topic(s["bootstrap"], topic)]
-        of_run = [m for m in of_run if m.run_id == run.run_id]
-        if of_run:
+        of_the_run = [m for _, m in of_run(s, topic, cls, run)]
+        if of_the_run:
             problems.append("%s: %d records of the run, expected none, e.g. %s" %
-                            (topic, len(of_run), of_run[0]))
+                            (topic, len(of_the_run), of_the_run[0]))
     h.expect(not problems, "\n  " + "\n  ".join(problems))
 
 
 @checks.add
 def eod_run_lists_the_five_stages_in_order():
     s = scenario()
-    run, _ = h.eod_run_of(s["bootstrap"], BUSINESS_DATE)
-    h.expect(run is not None, "no eod-runs record for %s" % BUSINESS_DATE)
+    run = date_run(s)
     got = [t.stage for t in run.stages]
     want = ["ingest", "settlement", "offsetting", "position_limits", "publish"]
     h.expect(got == want, "eod-runs stages %s, expected %s" % (got, want))

@@ -30,7 +30,6 @@
 
 import collections
 import decimal
-import json
 import os
 import sys
 import tempfile
@@ -38,6 +37,7 @@ import tempfile
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_harness as h  # noqa: E402
+import harness  # noqa: E402
 
 BUSINESS_DATE = "2023-06-16"
 args = None
@@ -49,10 +49,7 @@ checks = h.Checks()
 # No contract here terminates on the business date: the June equity index contracts (ESM23 ...)
 # stop trading at 08:30 CT on 2023-06-16, so these trades use the September ones; MEEM23 trades
 # until 2023-06-30. America/Chicago is UTC-5 on the date.
-Trade = collections.namedtuple(
-    "Trade", "trade_id exec_time contract canonical price quantity "
-    "buyer_firm buyer_account seller_firm seller_account")
-TRADES = [Trade(*t) for t in [
+TRADES = [h.CsvTrade(*t) for t in [
     ("E-1", "2023-06-16T08:30:00-05:00", "ESU23", "ESU23", "4400.25", 10, "FA", "ACC-1", "FB", "ACC-2"),
     ("E-2", "2023-06-16T09:15:30-05:00", "ESU23", "ESU23", "4400.50", 4, "FB", "ACC-2", "FA", "ACC-1"),
     ("E-3", "2023-06-16T14:00:00Z", "EMDU23", "MEU23", "2500.10", 2, "FA", "ACC-3", "FC", "ACC-9"),
@@ -63,8 +60,6 @@ TRADES = [Trade(*t) for t in [
     ("E-7", "2023-06-16T13:59:00-05:00", "ESU23", "ESU23", "4399.00", 5, "FC", "ACC-9", "FB", "ACC-2"),
     ("E-8", "2023-06-16T14:30:00-05:00", "EMDU23", "MEU23", "2501.00", 1, "CLR01", "CLR01-H1", "FB", "ACC-2"),
 ]]
-TRADE_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,"
-                "buyer_firm,buyer_account,seller_firm,seller_account")
 # The quotes at the end of the 14:59:30-15:00:00 CT window (both at or before its end, so both are
 # the snapshot); MESU23's is one-sided and unused (a micro settles at its parent's price).
 QUOTES_CSV = """\
@@ -107,61 +102,27 @@ STAGES = ["ingest", "settlement", "offsetting", "position_limits", "publish"]
 
 def expected_positions():
     """{(firm, account, contract): (net, bought, sold)}, computed from TRADES."""
-    book = collections.defaultdict(lambda: [0, 0, 0])
-    for t in TRADES:
-        buy = book[(t.buyer_firm, t.buyer_account, t.canonical)]
-        buy[0] += t.quantity
-        buy[1] += t.quantity
-        sell = book[(t.seller_firm, t.seller_account, t.canonical)]
-        sell[0] -= t.quantity
-        sell[2] += t.quantity
-    return {k: tuple(v) for k, v in book.items()}
+    return h.positions_of(TRADES)
 
 
 def write_input(folder):
     os.makedirs(folder)
-    with open(os.path.join(folder, "trades.csv"), "w") as f:
-        f.write(TRADE_HEADER + "\n")
-        for t in TRADES:
-            f.write(",".join([t.trade_id, BUSINESS_DATE, t.exec_time, t.contract, t.price,
-                              str(t.quantity), t.buyer_firm, t.buyer_account, t.seller_firm,
-                              t.seller_account]) + "\n")
-    with open(os.path.join(folder, "quotes.csv"), "w") as f:
-        f.write(QUOTES_CSV)
-    with open(os.path.join(folder, "settlement_overrides.csv"), "w") as f:
-        f.write(OVERRIDES_CSV)
-
-
-def read_jsonl(path):
-    out = []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(json.loads(line))
-            except ValueError as e:
-                raise h.CheckFailed("%s:%d is not JSON (%s): %r" % (path, n, e, line))
-    return out
+    h.write_trades_csv(os.path.join(folder, "trades.csv"), BUSINESS_DATE, TRADES)
+    harness.write_files(folder, {"quotes.csv": QUOTES_CSV,
+                                 "settlement_overrides.csv": OVERRIDES_CSV})
 
 
 def embedded_run():
     """Runs the embedded scenario once; later calls return its result."""
-    if "error" in state:
-        raise h.CheckFailed("the embedded run failed earlier: %s" % state["error"])
-    if "run" not in state:
-        try:
-            work = state["work"]
-            write_input(os.path.join(work, "input"))
-            out = os.path.join(work, "output")
-            p = h.run([args.binary, "run", "--date", BUSINESS_DATE, "--embedded",
-                       "--input", os.path.join(work, "input"), "--output", out,
-                       "--refdata", args.refdata], timeout=120, cwd=work)
-            state["run"] = (p, out)
-        except Exception as e:
-            state["error"] = str(e)
-            raise
-    return state["run"]
+    def run():
+        work = state["work"]
+        write_input(os.path.join(work, "input"))
+        out = os.path.join(work, "output")
+        p = h.run([args.binary, "run", "--date", BUSINESS_DATE, "--embedded",
+                   "--input", os.path.join(work, "input"), "--output", out,
+                   "--refdata", args.refdata], timeout=120, cwd=work)
+        return p, out
+    return h.once(state, "run", "the embedded run", run)
 
 
 def outputs():
@@ -171,7 +132,7 @@ def outputs():
     for name in OUTPUT_FILES:
         path = os.path.join(out, name + ".jsonl")
         h.expect(os.path.isfile(path), "%s was not written; %s" % (path, h.describe(p)))
-        files[name] = read_jsonl(path)
+        files[name] = harness.read_jsonl(path, error=h.CheckFailed)
     return files
 
 

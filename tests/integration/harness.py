@@ -42,6 +42,10 @@ hide aborted or open transactions either (TOOLCHAIN.md), which is why the checks
 records by the run id of the date's `eod-runs` record, as downstream consumers must. python3-kafka
 2.0.2 also returns transaction control records (commit/abort markers) as ordinary records; the
 reader drops them (see `_is_control_record`).
+
+Embedded runs (`eodclear run --embedded`: an in-process broker, outputs written as JSON-lines
+files): `run_embedded` writes an input folder and runs it; its `RunOutputs` reads the output files
+and selects the records the same way, by the run id of the date's eod-runs record.
 """
 
 from __future__ import annotations
@@ -50,9 +54,11 @@ import argparse
 import collections
 import ctypes
 import dataclasses
+import datetime
 import decimal
 import hashlib
 import importlib
+import json
 import os
 import queue
 import random
@@ -813,6 +819,11 @@ def compare_positions(checks: Checks, actual: dict, expected: dict, name: str) -
 
 TRADE_HEADER = ["trade_id", "trade_date", "exec_time", "contract", "price", "quantity",
                 "buyer_firm", "buyer_account", "seller_firm", "seller_account"]
+# Header lines (newline included) of the other input CSVs, as `eodclear load` and the --embedded
+# input folder read them.
+QUOTES_HEADER = "contract,time,bid,bid_size,ask,ask_size\n"
+REFERENCE_HEADER = "name,date,kind,value,published_at\n"
+OVERRIDES_HEADER = "business_date,contract,kind,price,reason,entered_by\n"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -926,6 +937,18 @@ def write_trades_csv(path: str, rows: Iterable) -> None:
             w.writerow(row.fields() if isinstance(row, TradeRow) else row)
 
 
+def trades_csv(date: str, rows: Iterable) -> str:
+    """The text of a trades CSV, header row first. rows: (trade_id, exec_time, contract, price,
+    quantity, "BUYERFIRM/ACCOUNT", "SELLERFIRM/ACCOUNT"); every trade is dated `date`."""
+    lines = [",".join(TRADE_HEADER)]
+    for trade_id, exec_time, contract, price, qty, buyer, seller in rows:
+        bf, ba = buyer.split("/")
+        sf, sa = seller.split("/")
+        lines.append(",".join([trade_id, date, exec_time, contract, price, str(qty), bf, ba, sf,
+                               sa]))
+    return "\n".join(lines) + "\n"
+
+
 def expected_positions(trades: Iterable, business_date: str, products: dict) -> dict:
     """Positions the publish of `business_date` must show, computed from the trades alone:
     (firm, account, canonical contract) -> (net, bought, sold), where net sums every trade dated
@@ -950,6 +973,182 @@ def expected_positions(trades: Iterable, business_date: str, products: dict) -> 
 
 
 # --------------------------------------------------------------------------------------------------
+# Reference data folders
+# --------------------------------------------------------------------------------------------------
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The repository's reference data, for tests whose figures rest on rows the ctest fixture
+# (tests/testdata/e2e/refdata) does not have.
+OPS_REFDATA = os.path.join(REPO, "ops", "refdata")
+
+
+def read_refdata_csv(refdata_dir: str, name: str) -> list:
+    """The rows of refdata_dir/name as dicts ('#' lines are comments, blank lines skipped); []
+    when there is no file."""
+    import csv
+
+    path = os.path.join(refdata_dir, name)
+    if not os.path.isfile(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(line for line in f
+                                   if not line.startswith("#") and line.strip()))
+
+
+def product_rows(refdata_dir: str) -> dict:
+    """code -> products.csv row (column -> text); {} when there is no products.csv."""
+    return {r["code"]: r for r in read_refdata_csv(refdata_dir, "products.csv")}
+
+
+def first_refdata(env: Env, problems_of: Callable[[str], list]) -> tuple:
+    """(folder, passed_over): the first of --refdata and OPS_REFDATA for which `problems_of(folder)`
+    returns no problem (None if neither), and a "folder: problem; problem" line for each folder
+    passed over."""
+    passed_over = []
+    for candidate in dict.fromkeys([env.refdata, OPS_REFDATA]):
+        bad = problems_of(candidate)
+        if not bad:
+            return candidate, passed_over
+        passed_over.append(f"{candidate}: {'; '.join(bad)}")
+    return None, passed_over
+
+
+# --------------------------------------------------------------------------------------------------
+# Embedded runs (`eodclear run --embedded`): input folders and the JSON-lines output files
+# (snake_case names, decimals and strings as strings, enums by name, fields at their default value
+# possibly omitted)
+# --------------------------------------------------------------------------------------------------
+
+
+def write_files(folder: str, files: dict) -> None:
+    """Writes each file name -> text of `files` into `folder` (created if need be)."""
+    os.makedirs(folder, exist_ok=True)
+    for name, text in files.items():
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+
+
+def read_jsonl(path: str, error: type = AssertionError) -> Optional[list]:
+    """The records of a .jsonl file (blank lines skipped), or None when the file does not exist.
+    A line that is not JSON raises `error` naming the file and the line."""
+    if not os.path.exists(path):
+        return None
+    out = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except ValueError as e:
+                    raise error(f"{path}:{n} is not JSON ({e}): {line!r}") from e
+    return out
+
+
+def dec(v) -> Optional[decimal.Decimal]:
+    """A JSON-lines decimal (string or number) as a Decimal; None when absent or empty."""
+    return None if v is None or v == "" else decimal.Decimal(str(v))
+
+
+def num(v) -> int:
+    """A JSON-lines integer (a number, or an int64 as a string) as an int; 0 when absent."""
+    return 0 if v is None or v == "" else int(v)
+
+
+def instant(v) -> Optional[datetime.datetime]:
+    """An RFC 3339 time as an aware datetime, so that equal instants in other offsets compare
+    equal; None when absent or empty."""
+    if not v:
+        return None
+    return datetime.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+
+
+class RunOutputs:
+    """The output folder of one run, restricted to the date's run id: `files` holds the records of
+    <topic>.jsonl for each of `topics` (None for a missing file), which must include eod-runs."""
+
+    def __init__(self, folder: str, date: str, topics: Iterable) -> None:
+        self.folder = folder
+        self.date = date
+        self.files = {t: read_jsonl(os.path.join(folder, t + ".jsonl")) for t in topics}
+        self.runs = [r for r in (self.files["eod-runs"] or []) if r.get("business_date") == date]
+        self.run_id = self.runs[-1].get("run_id") if self.runs else None
+
+    def of_run(self, topic: str) -> list:
+        """The records of `topic` carrying the date and the run id of its last eod-runs record."""
+        return [r for r in (self.files[topic] or [])
+                if r.get("run_id") == self.run_id and r.get("business_date") == self.date]
+
+
+def run_embedded(s: Session, name: str, date: str, refdata: str, topics: Iterable, files: dict,
+                 extra: Iterable = ()) -> tuple:
+    """Writes `files` (file name -> text) into the session folder's <name>/input and runs
+    `eodclear run --date D --embedded --input <name>/input --output <name>/output --refdata R
+    [extra...]`; returns (Completed, RunOutputs of `topics`)."""
+    input_dir = s.path(name, "input")
+    output_dir = s.path(name, "output")
+    write_files(input_dir, files)
+    done = s.run_eodclear(["run", "--date", date, "--embedded", "--input", input_dir,
+                           "--output", output_dir, "--refdata", refdata, *extra], timeout=180)
+    return done, RunOutputs(output_dir, date, topics)
+
+
+# Settlement records (JSON-lines dicts, or messages turned into that form) reduced to the fields a
+# test expects, each compared by value: decimals as Decimal, times as instants, allocations as
+# sorted tuples, enums with their unspecified default filled in.
+SETTLEMENT_DECIMALS = ("price", "prior_price", "vwap", "bid", "ask")
+
+
+def settlement_view(rec: dict, keys) -> dict:
+    """The `keys` fields of a settlement-prices record (or of an expectation written like one)."""
+    out = {}
+    for k in keys:
+        v = rec.get(k)
+        if k in SETTLEMENT_DECIMALS:
+            out[k] = dec(v)
+        elif k == "stale":
+            out[k] = bool(v)
+        elif k in ("window_volume", "window_trades"):
+            out[k] = num(v)
+        elif k == "neighbours":
+            out[k] = list(v or [])
+        elif k in ("window_start", "window_end"):
+            out[k] = instant(v)
+        else:
+            out[k] = v or ""
+    return out
+
+
+def final_view(rec: dict, keys) -> dict:
+    """The `keys` fields of a final-settlements record (or of an expectation written like one)."""
+    out = {}
+    for k in keys:
+        v = rec.get(k)
+        if k == "price":
+            out[k] = dec(v)
+        elif k == "trading_terminated":
+            out[k] = instant(v)
+        elif k == "allocations":
+            out[k] = sorted((a.get("firm", ""), a.get("account", ""), num(a.get("quantity")),
+                             a.get("disposition", "DISPOSITION_UNSPECIFIED")) for a in (v or []))
+        elif k == "status":
+            out[k] = v or "STATUS_UNSPECIFIED"
+        else:
+            out[k] = v or ""
+    return out
+
+
+def check_open_interest(checks: Checks, label: str, positions: dict) -> None:
+    """positions: (firm, account, contract) -> (quantity, ...). Per contract, the long positions
+    sum to the short ones."""
+    oi = collections.defaultdict(lambda: [0, 0])  # contract -> [long, short]
+    for (_, _, contract), (q, *_) in positions.items():
+        oi[contract][0] += max(q, 0)
+        oi[contract][1] += max(-q, 0)
+    checks.equal({c: tuple(v) for c, v in oi.items() if v[0] != v[1]}, {},
+                 f"{label}: long open interest == short open interest per contract")
+
+
+# --------------------------------------------------------------------------------------------------
 # Offsets, position limits and large-trader reports, worked out from the reference data CSVs
 # (accounts.csv, offsets.csv, position_limits.csv) with the rules of stages/offsetting/
 # offset_rules.h and stages/position_limits/limit_rules.h, read here, not through eodclear.
@@ -959,18 +1158,6 @@ MONTH_CODES = "FGHJKMNQUVXZ"
 # The clearing house's own accounts (the offset account CH/CH-OFFSET and the rounding account)
 # are neither limit-checked nor reported (docs/offsetting-and-limits.md).
 CLEARING_HOUSE_FIRM = "CH"
-
-
-def _read_refdata_csv(refdata_dir: str, name: str) -> list:
-    """The rows of refdata_dir/name as dicts ('#' lines are comments); [] when there is no file."""
-    import csv
-
-    path = os.path.join(refdata_dir, name)
-    if not os.path.isfile(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(line for line in f
-                                   if not line.startswith("#") and line.strip()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -984,7 +1171,7 @@ def load_accounts(refdata_dir: str) -> dict:
     """account -> AccountRef from accounts.csv (account,firm,owner,origin,auto_offset)."""
     return {r["account"]: AccountRef(r["firm"], r["owner"],
                                      r["auto_offset"].strip().lower() == "true")
-            for r in _read_refdata_csv(refdata_dir, "accounts.csv")}
+            for r in read_refdata_csv(refdata_dir, "accounts.csv")}
 
 
 def owner_of(account: str, accounts: dict) -> str:
@@ -1010,7 +1197,7 @@ def load_offset_pairs(refdata_dir: str) -> list:
     import fractions
 
     pairs, seen = [], set()
-    for r in _read_refdata_csv(refdata_dir, "offsets.csv"):
+    for r in read_refdata_csv(refdata_dir, "offsets.csv"):
         key = frozenset((r["code"], r["offset_to"]))
         if key in seen:
             continue
@@ -1057,7 +1244,7 @@ def expected_auto_offsets(positions: dict, refdata_dir: str) -> list:
 
 def load_limit_rows(refdata_dir: str) -> dict:
     """product -> its position_limits.csv row (column -> text)."""
-    return {r["product"]: r for r in _read_refdata_csv(refdata_dir, "position_limits.csv")}
+    return {r["product"]: r for r in read_refdata_csv(refdata_dir, "position_limits.csv")}
 
 
 def _base_and_ratio(product: str, rows: dict) -> tuple:

@@ -66,10 +66,9 @@ import traceback
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from harness import OPS_REFDATA, OVERRIDES_HEADER, dec, num  # noqa: E402
 
 Dec = decimal.Decimal
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OPS_REFDATA = os.path.join(REPO, "ops", "refdata")
 
 OUTPUT_TOPICS = ("offsets", "position-limit-findings", "large-trader-reports", "positions",
                  "dead-letters", "eod-runs", "settlement-prices", "variation-margin",
@@ -79,23 +78,12 @@ SUMMARY_TOPICS = ("offsets", "position-limit-findings", "large-trader-reports", 
 
 ACCOUNTS_HEADER = "account,firm,owner,origin,auto_offset\n"
 EXEMPTIONS_HEADER = "owner,product,kind,quantity,valid_from,valid_to\n"
-OVERRIDES_HEADER = "business_date,contract,kind,price,reason,entered_by\n"
 INSTRUCTIONS_HEADER = "business_date,account,contract,offset_contract,quantity,entered_by\n"
-TRADES_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,buyer_firm,buyer_account,"
-                 "seller_firm,seller_account\n")
 
 
 # --------------------------------------------------------------------------------------------------
 # Reference data
 # --------------------------------------------------------------------------------------------------
-
-def read_csv(path: str) -> list:
-    if not os.path.isfile(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(line for line in f
-                                   if not line.startswith("#") and line.strip()))
-
 
 # What the figures rest on. Products: present. Offsets: (code, ratio, offset_to) rows, MMC/ME
 # being the table's first pair involving MMC or ME. Limits: the CNH and MNH rows' values.
@@ -113,18 +101,18 @@ LIMIT_NEEDS = {"products": ("CNH", "MNH"), "limits": LIMIT_ROWS}
 
 def refdata_problems(folder: str, needs: dict) -> list:
     bad = []
-    products = {r["code"]: r for r in read_csv(os.path.join(folder, "products.csv"))}
+    products = harness.product_rows(folder)
     for code in needs.get("products", ()):
         if code not in products:
             bad.append(f"product {code} missing")
     if "offsets" in needs:
         rows = {(r["code"], r["ratio"], r["offset_to"])
-                for r in read_csv(os.path.join(folder, "offsets.csv"))}
+                for r in harness.read_refdata_csv(folder, "offsets.csv")}
         for row in needs["offsets"]:
             if row not in rows:
                 bad.append(f"offsets.csv row {row} missing")
     if "limits" in needs:
-        rows = read_csv(os.path.join(folder, "position_limits.csv"))
+        rows = harness.read_refdata_csv(folder, "position_limits.csv")
         got = {r["product"]: tuple(r[c] for c in LIMIT_COLUMNS) for r in rows}
         if got != needs["limits"]:
             bad.append(f"position_limits.csv rows {got} != {needs['limits']}")
@@ -136,14 +124,7 @@ def make_refdata(env, checks, s, name: str, needs: dict, accounts: str, exemptio
     """A copy (in the session folder) of the first of --refdata and ops/refdata meeting `needs`,
     with accounts.csv and exemptions.csv replaced; `edit(folder)` may change it further. Checked
     with `eodclear refdata check`."""
-    problems = []
-    base = None
-    for candidate in dict.fromkeys([env.refdata, OPS_REFDATA]):
-        bad = refdata_problems(candidate, needs)
-        if not bad:
-            base = candidate
-            break
-        problems.append(f"{candidate}: {'; '.join(bad)}")
+    base, problems = harness.first_refdata(env, lambda folder: refdata_problems(folder, needs))
     checks.require(base is not None, f"{name}: setup: a refdata folder with the assumed rows",
                    "\n  ".join(problems))
     folder = s.path(name + "-refdata")
@@ -166,15 +147,10 @@ def make_refdata(env, checks, s, name: str, needs: dict, accounts: str, exemptio
 
 def trades_csv(date: str, rows) -> str:
     """rows: (trade_id, contract, price, quantity, "BUYERFIRM/ACCOUNT", "SELLERFIRM/ACCOUNT"), all
-    dated `date` at 10:00 Chicago (outside every settlement window)."""
-    lines = []
-    for n, (trade_id, contract, price, qty, buyer, seller) in enumerate(rows):
-        bf, ba = buyer.split("/")
-        sf, sa = seller.split("/")
-        exec_time = f"{date}T10:{n // 60:02d}:{n % 60:02d}-05:00"
-        lines.append(",".join([trade_id, date, exec_time, contract, price, str(qty), bf, ba, sf,
-                               sa]))
-    return TRADES_HEADER + "\n".join(lines) + "\n"
+    dated `date` at 10:00 Chicago (outside every settlement window), one second apart."""
+    return harness.trades_csv(date, [
+        (trade_id, f"{date}T10:{n // 60:02d}:{n % 60:02d}-05:00", contract, price, qty, buyer,
+         seller) for n, (trade_id, contract, price, qty, buyer, seller) in enumerate(rows)])
 
 
 def overrides_csv(rows) -> str:
@@ -183,53 +159,10 @@ def overrides_csv(rows) -> str:
                                       for d, c, p in rows)
 
 
-def read_jsonl(path: str):
-    if not os.path.exists(path):
-        return None
-    out = []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except ValueError as e:
-                    raise AssertionError(f"{path}:{n} is not JSON ({e}): {line!r}") from e
-    return out
-
-
-def dec(v):
-    return None if v is None or v == "" else Dec(str(v))
-
-
-def num(v) -> int:
-    return 0 if v is None or v == "" else int(v)
-
-
-class RunOutputs:
-    """The output folder of one run, restricted to the date's run id."""
-
-    def __init__(self, folder: str, date: str) -> None:
-        self.folder = folder
-        self.date = date
-        self.files = {t: read_jsonl(os.path.join(folder, t + ".jsonl")) for t in OUTPUT_TOPICS}
-        self.runs = [r for r in (self.files["eod-runs"] or []) if r.get("business_date") == date]
-        self.run_id = self.runs[-1].get("run_id") if self.runs else None
-
-    def of_run(self, topic: str) -> list:
-        return [r for r in (self.files[topic] or [])
-                if r.get("run_id") == self.run_id and r.get("business_date") == self.date]
-
-
-def run_embedded(s, name: str, date: str, refdata: str, files: dict, extra=()) -> tuple:
-    input_dir = s.path(name, "input")
-    output_dir = s.path(name, "output")
-    os.makedirs(input_dir, exist_ok=True)
-    for fname, text in files.items():
-        with open(os.path.join(input_dir, fname), "w") as f:
-            f.write(text)
-    done = s.run_eodclear(["run", "--date", date, "--embedded", "--input", input_dir,
-                           "--output", output_dir, "--refdata", refdata, *extra], timeout=180)
-    return done, RunOutputs(output_dir, date)
+def run_embedded(s, name: str, date: str, refdata: str, files: dict) -> tuple:
+    """`eodclear run --embedded` of the input `files`; returns (Completed, RunOutputs of
+    OUTPUT_TOPICS)."""
+    return harness.run_embedded(s, name, date, refdata, OUTPUT_TOPICS, files)
 
 
 def produce_instructions(bootstrap: str, pb_limits, rows) -> None:
@@ -259,13 +192,11 @@ def run_via_broker(s, name: str, date: str, refdata: str, files: dict, instructi
         bootstrap = s.start_broker(partitions=3)
     input_dir = s.path(name, "input")
     output_dir = s.path(name, "output")
-    os.makedirs(input_dir, exist_ok=True)
+    harness.write_files(input_dir, files)
     os.makedirs(output_dir, exist_ok=True)
     topics = {"trades.csv": "trades", "settlement_overrides.csv": "settlement-overrides"}
-    for fname, text in files.items():
+    for fname in files:
         path = os.path.join(input_dir, fname)
-        with open(path, "w") as f:
-            f.write(text)
         loaded = s.run_eodclear(["load", "--brokers", bootstrap, "--topic", topics[fname],
                                  "--file", path, "--refdata", refdata])
         if loaded.returncode != 0:
@@ -278,14 +209,14 @@ def run_via_broker(s, name: str, date: str, refdata: str, files: dict, instructi
         dumped = s.run_eodclear(["dump", "--brokers", bootstrap, "--topic", topic])
         with open(os.path.join(output_dir, topic + ".jsonl"), "w") as f:
             f.write(dumped.stdout if dumped.returncode == 0 else "")
-    return done, RunOutputs(output_dir, date)
+    return done, harness.RunOutputs(output_dir, date, OUTPUT_TOPICS)
 
 
 # --------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------
 
-def check_run_record(checks, label, out: RunOutputs, status: str, rejected: int) -> None:
+def check_run_record(checks, label, out: harness.RunOutputs, status: str, rejected: int) -> None:
     checks.equal(len(out.runs), 1, f"{label}: one eod-runs record for {out.date}")
     if not out.runs:
         return
@@ -319,7 +250,7 @@ def want_offset(firm, account, pair, source, legs) -> tuple:
             tuple((c, q, Dec(p)) for c, q, p in legs))
 
 
-def check_offsets(checks, label, out: RunOutputs, expected: list) -> None:
+def check_offsets(checks, label, out: harness.RunOutputs, expected: list) -> None:
     """Two checks: what was offset (firm, account, pair, source, offset account, legs' contract
     and quantity), then how it was priced (price_basis and the legs' prices)."""
     records = out.of_run("offsets")
@@ -348,7 +279,7 @@ def check_offsets(checks, label, out: RunOutputs, expected: list) -> None:
                  "offsets")
 
 
-def check_positions(checks, label, out: RunOutputs, expected: dict) -> None:
+def check_positions(checks, label, out: harness.RunOutputs, expected: dict) -> None:
     """expected: (firm, account, contract) -> quantity, the exact set of published positions."""
     got, keys = {}, []
     for r in out.of_run("positions"):
@@ -382,14 +313,14 @@ def want_finding(owner, kind, base_contract, position, limit, exemption, excess,
             period, tuple((c, Dec(r), q, Dec(e)) for c, r, q, e in aggregated))
 
 
-def check_findings(checks, label, out: RunOutputs, expected: list) -> None:
+def check_findings(checks, label, out: harness.RunOutputs, expected: list) -> None:
     got = sorted(finding_view(r) for r in out.of_run("position-limit-findings"))
     checks.equal(got, sorted(expected), f"{label}: position-limit-findings (owner, kind, "
                  "base_contract, base_product, position, limit, exemption, excess, period, "
                  "aggregated)")
 
 
-def check_reports(checks, label, out: RunOutputs, expected: list) -> None:
+def check_reports(checks, label, out: harness.RunOutputs, expected: list) -> None:
     """expected: (owner, firm, account, contract, long, short), the exact set."""
     got = sorted((r.get("owner", ""), r.get("firm", ""), r.get("account", ""),
                   r.get("contract", ""), num(r.get("long")), num(r.get("short")))
@@ -398,7 +329,7 @@ def check_reports(checks, label, out: RunOutputs, expected: list) -> None:
                  "contract, long, short)")
 
 
-def check_instruction_dead_letters(checks, label, env, out: RunOutputs, expected: dict,
+def check_instruction_dead_letters(checks, label, env, out: harness.RunOutputs, expected: dict,
                                    pb_limits) -> None:
     """expected: (account, contract, offset_contract, quantity) -> a phrase the detail must
     contain; every dead letter is INVALID_INSTRUCTION from topic offset-instructions."""

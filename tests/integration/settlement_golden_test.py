@@ -38,8 +38,6 @@ tests/testdata/e2e/refdata has no LIC/LID/LIW/LIB).
 """
 
 import base64
-import csv
-import datetime
 import decimal
 import json
 import os
@@ -50,10 +48,10 @@ import traceback
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from harness import OVERRIDES_HEADER, QUOTES_HEADER, REFERENCE_HEADER  # noqa: E402
+from harness import dec, final_view, instant, num, settlement_view, trades_csv  # noqa: E402
 
 Dec = decimal.Decimal
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OPS_REFDATA = os.path.join(REPO, "ops", "refdata")
 
 # --------------------------------------------------------------------------------------------------
 # The product terms every hand-worked figure below rests on (ops/refdata/products.csv). A refdata
@@ -90,140 +88,39 @@ OUTPUT_TOPICS = ("settlement-prices", "variation-margin", "final-settlements", "
                  "dead-letters", "eod-runs")
 
 
-def read_products(refdata: str) -> dict:
-    path = os.path.join(refdata, "products.csv")
-    if not os.path.isfile(path):
-        return {}
-    with open(path, newline="") as f:
-        return {row["code"]: row for row in csv.DictReader(
-            line for line in f if not line.startswith("#") and line.strip())}
+def term_problems(refdata: str, codes) -> list:
+    """How the products.csv rows of `codes` in `refdata` differ from PRODUCT_TERMS (and
+    ERIS_TENORS); [] when they match."""
+    rows = harness.product_rows(refdata)
+    bad = []
+    for code in codes:
+        row = rows.get(code)
+        if row is None:
+            bad.append(f"{code} missing")
+            continue
+        got = tuple(row[c] for c in TERM_COLUMNS)
+        if got != PRODUCT_TERMS[code]:
+            bad.append(f"{code}: {dict(zip(TERM_COLUMNS, got))} != "
+                       f"{dict(zip(TERM_COLUMNS, PRODUCT_TERMS[code]))}")
+        if code in ERIS_TENORS and row["expiry_rule"] != ERIS_TENORS[code]:
+            bad.append(f"{code}: expiry_rule {row['expiry_rule']}")
+    return bad
 
 
 def choose_refdata(env: harness.Env, checks: harness.Checks, codes, label: str) -> str:
     """The first of --refdata and ops/refdata whose rows for `codes` match PRODUCT_TERMS."""
-    problems = []
-    for candidate in dict.fromkeys([env.refdata, OPS_REFDATA]):
-        rows = read_products(candidate)
-        bad = []
-        for code in codes:
-            row = rows.get(code)
-            if row is None:
-                bad.append(f"{code} missing")
-                continue
-            got = tuple(row[c] for c in TERM_COLUMNS)
-            if got != PRODUCT_TERMS[code]:
-                bad.append(f"{code}: {dict(zip(TERM_COLUMNS, got))} != "
-                           f"{dict(zip(TERM_COLUMNS, PRODUCT_TERMS[code]))}")
-            if code in ERIS_TENORS and row["expiry_rule"] != ERIS_TENORS[code]:
-                bad.append(f"{code}: expiry_rule {row['expiry_rule']}")
-        if not bad:
-            print(f"  ({label}: reference data {candidate})", flush=True)
-            return candidate
-        problems.append(f"{candidate}: {'; '.join(bad)}")
-    checks.require(False, f"{label}: setup: a refdata folder with the assumed product terms",
-                   "\n  ".join(problems))
-    return ""
+    refdata, problems = harness.first_refdata(env, lambda folder: term_problems(folder, codes))
+    if refdata is None:
+        checks.require(False, f"{label}: setup: a refdata folder with the assumed product terms",
+                       "\n  ".join(problems))
+    print(f"  ({label}: reference data {refdata})", flush=True)
+    return refdata
 
 
 # --------------------------------------------------------------------------------------------------
-# Inputs
+# Checks of one run's outputs (harness.RunOutputs: the JSON-lines files, restricted to the date's
+# run id) against the hand-worked figures
 # --------------------------------------------------------------------------------------------------
-
-def trades_csv(date: str, rows) -> str:
-    """rows: (trade_id, exec_time, contract, price, quantity, "BUYERFIRM/ACCOUNT",
-    "SELLERFIRM/ACCOUNT"); every trade is dated `date`."""
-    lines = ["trade_id,trade_date,exec_time,contract,price,quantity,"
-             "buyer_firm,buyer_account,seller_firm,seller_account"]
-    for trade_id, exec_time, contract, price, qty, buyer, seller in rows:
-        bf, ba = buyer.split("/")
-        sf, sa = seller.split("/")
-        lines.append(",".join([trade_id, date, exec_time, contract, price, str(qty), bf, ba, sf,
-                               sa]))
-    return "\n".join(lines) + "\n"
-
-
-QUOTES_HEADER = "contract,time,bid,bid_size,ask,ask_size\n"
-REFERENCE_HEADER = "name,date,kind,value,published_at\n"
-OVERRIDES_HEADER = "business_date,contract,kind,price,reason,entered_by\n"
-
-
-def write_input(folder: str, files: dict) -> None:
-    os.makedirs(folder, exist_ok=True)
-    for name, text in files.items():
-        with open(os.path.join(folder, name), "w") as f:
-            f.write(text)
-
-
-# --------------------------------------------------------------------------------------------------
-# Outputs (JSON lines: snake_case names, decimals and strings as strings, enums by name, fields at
-# their default value possibly omitted)
-# --------------------------------------------------------------------------------------------------
-
-def read_jsonl(path: str):
-    """The records of a .jsonl file, or None when the file does not exist."""
-    if not os.path.exists(path):
-        return None
-    out = []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except ValueError as e:
-                    raise AssertionError(f"{path}:{n} is not JSON ({e}): {line!r}") from e
-    return out
-
-
-def dec(v):
-    return None if v is None or v == "" else Dec(str(v))
-
-
-def num(v) -> int:
-    return 0 if v is None or v == "" else int(v)
-
-
-def instant(v):
-    if not v:
-        return None
-    return datetime.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
-
-
-class RunOutputs:
-    """The output folder of one embedded run, restricted to the date's run id."""
-
-    def __init__(self, folder: str, date: str) -> None:
-        self.folder = folder
-        self.date = date
-        self.files = {t: read_jsonl(os.path.join(folder, t + ".jsonl")) for t in OUTPUT_TOPICS}
-        self.runs = [r for r in (self.files["eod-runs"] or []) if r.get("business_date") == date]
-        self.run_id = self.runs[-1].get("run_id") if self.runs else None
-
-    def of_run(self, topic: str) -> list:
-        return [r for r in (self.files[topic] or [])
-                if r.get("run_id") == self.run_id and r.get("business_date") == self.date]
-
-
-SETTLEMENT_DECIMALS = ("price", "prior_price", "vwap", "bid", "ask")
-
-
-def settlement_view(rec: dict, keys) -> dict:
-    out = {}
-    for k in keys:
-        v = rec.get(k)
-        if k in SETTLEMENT_DECIMALS:
-            out[k] = dec(v)
-        elif k == "stale":
-            out[k] = bool(v)
-        elif k in ("window_volume", "window_trades"):
-            out[k] = num(v)
-        elif k == "neighbours":
-            out[k] = list(v or [])
-        elif k in ("window_start", "window_end"):
-            out[k] = instant(v)
-        else:
-            out[k] = v or ""
-    return out
-
 
 def check_settlements(checks, label, records, expected: dict, optional=()) -> None:
     """expected: contract -> {field: value as the record would carry it}. Every expected contract
@@ -315,30 +212,7 @@ def check_positions(checks, label, records, expected: dict) -> None:
         got[(r.get("firm", ""), r.get("account", ""), r.get("contract", ""))] = (
             num(r.get("quantity")), num(r.get("bought")), num(r.get("sold")))
     checks.equal(got, expected, f"{label}: positions (quantity, bought, sold)")
-    oi = {}
-    for (_, _, contract), (q, _, _) in got.items():
-        long_, short = oi.get(contract, (0, 0))
-        oi[contract] = (long_ + max(q, 0), short + max(-q, 0))
-    checks.equal({c: v for c, v in oi.items() if v[0] != v[1]}, {},
-                 f"{label}: long open interest == short open interest per contract")
-
-
-def final_view(rec: dict, keys) -> dict:
-    out = {}
-    for k in keys:
-        v = rec.get(k)
-        if k == "price":
-            out[k] = dec(v)
-        elif k == "trading_terminated":
-            out[k] = instant(v)
-        elif k == "allocations":
-            out[k] = sorted((a.get("firm", ""), a.get("account", ""), num(a.get("quantity")),
-                             a.get("disposition", "DISPOSITION_UNSPECIFIED")) for a in (v or []))
-        elif k == "status":
-            out[k] = v or "STATUS_UNSPECIFIED"
-        else:
-            out[k] = v or ""
-    return out
+    harness.check_open_interest(checks, label, got)
 
 
 def check_finals(checks, label, records, expected: dict) -> None:
@@ -358,7 +232,8 @@ def check_finals(checks, label, records, expected: dict) -> None:
                          f"{label}: final settlement of {contract}")
 
 
-def check_run_record(checks, label, out: RunOutputs, status: str, rejected: int) -> None:
+def check_run_record(checks, label, out: harness.RunOutputs, status: str,
+                     rejected: int) -> None:
     checks.equal(len(out.runs), 1, f"{label}: one eod-runs record for {out.date}")
     if out.runs:
         run = out.runs[-1]
@@ -372,7 +247,7 @@ def check_run_record(checks, label, out: RunOutputs, status: str, rejected: int)
                      f"{label}: eod-runs record counts per topic == records of the run")
 
 
-def check_dead_letters(checks, label, env, out: RunOutputs, want: dict) -> None:
+def check_dead_letters(checks, label, env, out: harness.RunOutputs, want: dict) -> None:
     """want: trade_id -> reason; the exact set of dead letters of the run."""
     got = {}
     for d in out.of_run("dead-letters"):
@@ -387,15 +262,10 @@ def check_dead_letters(checks, label, env, out: RunOutputs, want: dict) -> None:
                  f"{label}: dead letters (trade id -> (source_topic, reason))")
 
 
-def run_embedded(s: harness.Session, name: str, date: str, refdata: str, files: dict,
-                 extra=()) -> tuple:
-    """Writes the scenario's input folder and runs it; returns (Completed, RunOutputs)."""
-    input_dir = s.path(name, "input")
-    output_dir = s.path(name, "output")
-    write_input(input_dir, files)
-    done = s.run_eodclear(["run", "--date", date, "--embedded", "--input", input_dir,
-                           "--output", output_dir, "--refdata", refdata, *extra], timeout=180)
-    return done, RunOutputs(output_dir, date)
+def run_embedded(s: harness.Session, name: str, date: str, refdata: str, files: dict) -> tuple:
+    """Writes the scenario's input folder and runs it; returns (Completed, RunOutputs of
+    OUTPUT_TOPICS)."""
+    return harness.run_embedded(s, name, date, refdata, OUTPUT_TOPICS, files)
 
 
 # ==================================================================================================

@@ -27,19 +27,17 @@ comments, never copied from the program's output. Checked each day:
 """
 
 import collections
-import datetime
 import decimal
-import importlib
 import os
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from harness import OVERRIDES_HEADER, QUOTES_HEADER, REFERENCE_HEADER  # noqa: E402
+from harness import dec, final_view, num, settlement_view  # noqa: E402
 
 Dec = decimal.Decimal
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OPS_REFDATA = os.path.join(REPO, "ops", "refdata")
 
 TERM_COLUMNS = ("currency", "multiplier", "tick", "settlement_tick", "settlement_method",
                 "settlement_window", "settlement_time_zone", "parent", "expiry_rule", "calendars",
@@ -53,8 +51,6 @@ PRODUCT_TERMS = {
     "MEE": ("EUR", "0.1", "0.50", "0.50", "vwap", "14:59:00-15:00:00", "America/Chicago", "",
             "micro_ether_euro", "UK|US", "ETHEUR_RR", "REFERENCE_RATE"),
 }
-OUTPUT_TOPICS = ("settlement-prices", "variation-margin", "final-settlements", "positions",
-                 "dead-letters", "eod-runs")
 ROUNDING = ("CH", "CH-ROUNDING")  # the default --rounding-account
 
 
@@ -439,58 +435,21 @@ day(date="2023-07-06", exit=0, status="SUCCEEDED", rejected=0,
 # Helpers
 # --------------------------------------------------------------------------------------------------
 
-def read_products(refdata: str) -> dict:
-    import csv
-    path = os.path.join(refdata, "products.csv")
-    if not os.path.isfile(path):
-        return {}
-    with open(path, newline="") as f:
-        return {row["code"]: row for row in csv.DictReader(
-            line for line in f if not line.startswith("#") and line.strip())}
+def term_problems(refdata: str) -> list:
+    """[] when the products.csv rows of `refdata` have PRODUCT_TERMS, else what differs."""
+    rows = harness.product_rows(refdata)
+    bad = [code for code, terms in PRODUCT_TERMS.items()
+           if code not in rows or tuple(rows[code][c] for c in TERM_COLUMNS) != terms]
+    return [f"rows differing from the assumed terms: {bad}"] if bad else []
 
 
 def choose_refdata(env, checks) -> str:
-    problems = []
-    for candidate in dict.fromkeys([env.refdata, OPS_REFDATA]):
-        rows = read_products(candidate)
-        bad = [code for code, terms in PRODUCT_TERMS.items()
-               if code not in rows or tuple(rows[code][c] for c in TERM_COLUMNS) != terms]
-        if not bad:
-            print(f"reference data: {candidate}", flush=True)
-            return candidate
-        problems.append(f"{candidate}: rows differing from the assumed terms: {bad}")
-    checks.require(False, "setup: a refdata folder with the assumed product terms",
-                   "\n  ".join(problems))
-    return ""
-
-
-def write_csv(path: str, header: str, body: str) -> None:
-    with open(path, "w") as f:
-        f.write(header + "\n" + body)
-
-
-def trades_body(date: str, rows) -> str:
-    out = []
-    for trade_id, exec_time, contract, price, qty, buyer, seller in rows:
-        bf, ba = buyer.split("/")
-        sf, sa = seller.split("/")
-        out.append(",".join([trade_id, date, exec_time, contract, price, str(qty), bf, ba, sf,
-                             sa]) + "\n")
-    return "".join(out)
-
-
-def dec(v):
-    return None if v is None or v == "" else Dec(str(v))
-
-
-def num(v) -> int:
-    return 0 if v is None or v == "" else int(v)
-
-
-def instant(v):
-    if not v:
-        return None
-    return datetime.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    refdata, problems = harness.first_refdata(env, term_problems)
+    if refdata is None:
+        checks.require(False, "setup: a refdata folder with the assumed product terms",
+                       "\n  ".join(problems))
+    print(f"reference data: {refdata}", flush=True)
+    return refdata
 
 
 def as_dict(msg) -> dict:
@@ -498,28 +457,6 @@ def as_dict(msg) -> dict:
     omitted (int64 become strings here; `num` reads both)."""
     from google.protobuf import json_format
     return json_format.MessageToDict(msg, preserving_proto_field_name=True)
-
-
-SETTLEMENT_DECIMALS = ("price", "prior_price", "vwap", "bid", "ask")
-
-
-def settlement_view(rec: dict, keys) -> dict:
-    out = {}
-    for k in keys:
-        v = rec.get(k)
-        if k in SETTLEMENT_DECIMALS:
-            out[k] = dec(v)
-        elif k == "stale":
-            out[k] = bool(v)
-        elif k in ("window_volume", "window_trades"):
-            out[k] = num(v)
-        elif k == "neighbours":
-            out[k] = list(v or [])
-        elif k in ("window_start", "window_end"):
-            out[k] = instant(v)
-        else:
-            out[k] = v or ""
-    return out
 
 
 def check_settlements(checks, label, records, expected: dict, optional=(), exact=True) -> None:
@@ -587,53 +524,15 @@ def check_vm(checks, label, records, contracts: dict, rows: list, totals: dict) 
                  f"{label}: FIRM_TOTAL per (firm, currency) for {sorted(currencies)}")
 
 
-def final_view(rec: dict, keys) -> dict:
-    out = {}
-    for k in keys:
-        v = rec.get(k)
-        if k == "price":
-            out[k] = dec(v)
-        elif k == "trading_terminated":
-            out[k] = instant(v)
-        elif k == "allocations":
-            out[k] = sorted((a.get("firm", ""), a.get("account", ""), num(a.get("quantity")),
-                             a.get("disposition", "DISPOSITION_UNSPECIFIED")) for a in (v or []))
-        elif k == "status":
-            out[k] = v or "STATUS_UNSPECIFIED"
-        else:
-            out[k] = v or ""
-    return out
-
-
-def published(reader, pb, settlement_pb2, date: str) -> dict:
-    """The date's eod-runs records and, per output topic, (Record, dict) of its run id."""
-    contents = {t: reader.read(t) for t in OUTPUT_TOPICS}
-    runs = [harness.decode(pb.EodRun, r) for r in contents["eod-runs"].records
-            if r.key == date.encode()]
-    run_id = runs[-1].run_id if runs else None
-    classes = {"settlement-prices": settlement_pb2.SettlementPrice,
-               "variation-margin": settlement_pb2.VariationMargin,
-               "final-settlements": settlement_pb2.FinalSettlement,
-               "positions": pb.Position, "dead-letters": pb.DeadLetter}
-    out = {"runs": runs, "run_id": run_id, "all_runs": contents["eod-runs"].records}
-    for topic, cls in classes.items():
-        rows = []
-        for r in contents[topic].records:
-            msg = harness.decode(cls, r)
-            if msg.business_date == date and msg.run_id == run_id:
-                rows.append((r, msg))
-        out[topic] = rows
-    return out
-
-
 # --------------------------------------------------------------------------------------------------
 # The test
 # --------------------------------------------------------------------------------------------------
 
-def check_day(env, checks, pub, d) -> None:
+def check_day(env, checks, pub: harness.PublishedRun, d) -> None:
+    """pub: the date's output records, read with the settlement topics as `extra_topics`."""
     date = d["date"]
     label = date
-    runs = pub["runs"]
+    runs = pub.runs
     checks.equal(len(runs), 1, f"{label}: one eod-runs record for the date")
     if not runs:
         return
@@ -641,16 +540,17 @@ def check_day(env, checks, pub, d) -> None:
     checks.equal((env.pb.EodRun.Status.Name(run.status), run.messages_rejected),
                  (d["status"], d["rejected"]), f"{label}: eod-runs (status, messages_rejected)")
     summaries = {t.topic: t for t in run.topics}
+    of_run = {**pub.extra, "positions": pub.positions, "dead-letters": pub.dead_letters}
     for topic in ("settlement-prices", "variation-margin", "final-settlements", "positions",
                   "dead-letters"):
-        rows = pub[topic]
+        rows = of_run[topic]
         s = summaries.get(topic)
         got = (s.records, s.checksum) if s is not None else (0, harness.record_checksum([]))
         checks.equal(got, (len(rows), harness.record_checksum(r.value for r, _ in rows)),
                      f"{label}: eod-runs (records, checksum) of {topic} == the run's records "
                      "(a topic with none may be left out)")
 
-    settlements = [as_dict(m) for _, m in pub["settlement-prices"]]
+    settlements = [as_dict(m) for _, m in pub.extra["settlement-prices"]]
     awaiting = d.get("awaiting_settlements", {})
     check_settlements(checks, label, settlements, d["settlements"],
                       optional=tuple(d.get("optional_settlements", ())) + tuple(awaiting))
@@ -658,7 +558,7 @@ def check_day(env, checks, pub, d) -> None:
         check_settlements(checks, f"{label} awaiting contract daily-settled (rule 1)",
                           settlements, awaiting, exact=False)
 
-    vm = [as_dict(m) for _, m in pub["variation-margin"]]
+    vm = [as_dict(m) for _, m in pub.extra["variation-margin"]]
     by_currency = collections.defaultdict(dict)
     for contract, terms in d["vm_contracts"].items():
         by_currency[terms[0]][contract] = terms
@@ -682,18 +582,12 @@ def check_day(env, checks, pub, d) -> None:
     checks.equal(unexpected, [], f"{label}: no VM records beyond the expected contracts and "
                  "currencies")
 
-    positions = {}
-    for _, p in pub["positions"]:
-        positions[(p.firm, p.account, p.contract)] = (p.quantity, p.bought, p.sold)
+    positions = harness.positions_by_key(pub)
     checks.equal(positions, d["positions"], f"{label}: positions (quantity, bought, sold)")
-    oi = collections.defaultdict(lambda: [0, 0])
-    for (_, _, contract), (q, _, _) in positions.items():
-        oi[contract][0 if q > 0 else 1] += abs(q)
-    checks.equal({c: v for c, v in oi.items() if v[0] != v[1]}, {},
-                 f"{label}: long open interest == short open interest per contract")
+    harness.check_open_interest(checks, label, positions)
 
     finals = collections.defaultdict(list)
-    for _, m in pub["final-settlements"]:
+    for _, m in pub.extra["final-settlements"]:
         finals[m.contract].append(as_dict(m))
     checks.equal(sorted(finals), sorted(d["finals"]), f"{label}: final-settlements contracts")
     for contract, fields in d["finals"].items():
@@ -705,7 +599,7 @@ def check_day(env, checks, pub, d) -> None:
                          f"{label}: final settlement of {contract}")
 
     letters = {}
-    for _, dl in pub["dead-letters"]:
+    for _, dl in pub.dead_letters:
         trade = env.pb.Trade()
         try:
             trade.ParseFromString(dl.original_value)
@@ -718,7 +612,6 @@ def check_day(env, checks, pub, d) -> None:
 
 
 def main(env: harness.Env, checks: harness.Checks) -> None:
-    settlement_pb2 = importlib.import_module("clearing.v1.settlement_pb2")
     refdata = choose_refdata(env, checks)
     with harness.Session(env) as s:
         bootstrap = s.start_broker(partitions=3)
@@ -727,26 +620,20 @@ def main(env: harness.Env, checks: harness.Checks) -> None:
             date = d["date"]
             print(f"--- {date}", flush=True)
             folder = s.path(date)
-            os.makedirs(folder)
-            loads = []
+            files, loads = {}, []
             if d.get("overrides"):
-                write_csv(os.path.join(folder, "overrides.csv"),
-                          "business_date,contract,kind,price,reason,entered_by", d["overrides"])
+                files["overrides.csv"] = OVERRIDES_HEADER + d["overrides"]
                 loads.append(("settlement-overrides", "overrides.csv"))
             if d.get("reference"):
-                write_csv(os.path.join(folder, "reference.csv"),
-                          "name,date,kind,value,published_at", d["reference"])
+                files["reference.csv"] = REFERENCE_HEADER + d["reference"]
                 loads.append(("reference-prices", "reference.csv"))
             if d.get("quotes"):
-                write_csv(os.path.join(folder, "quotes.csv"),
-                          "contract,time,bid,bid_size,ask,ask_size", d["quotes"])
+                files["quotes.csv"] = QUOTES_HEADER + d["quotes"]
                 loads.append(("quotes", "quotes.csv"))
             if d["trades"]:
-                write_csv(os.path.join(folder, "trades.csv"),
-                          "trade_id,trade_date,exec_time,contract,price,quantity,buyer_firm,"
-                          "buyer_account,seller_firm,seller_account",
-                          trades_body(date, d["trades"]))
+                files["trades.csv"] = harness.trades_csv(date, d["trades"])
                 loads.append(("trades", "trades.csv"))
+            harness.write_files(folder, files)
             for topic, name in loads:
                 r = s.run_eodclear(["load", "--brokers", bootstrap, "--topic", topic, "--file",
                                     os.path.join(folder, name), "--refdata", refdata])
@@ -757,7 +644,8 @@ def main(env: harness.Env, checks: harness.Checks) -> None:
             checks.require(done.returncode == d["exit"], f"{date}: run exits {d['exit']}",
                            done.describe())
             with harness.TopicReader(bootstrap) as reader:
-                pub = published(reader, env.pb, settlement_pb2, date)
+                pub = harness.read_published_run(reader, env.pb, date,
+                                                 extra_topics=harness.settlement_topics(env.pb))
             check_day(env, checks, pub, d)
 
         # After every run: still exactly one eod-runs record per date.
