@@ -65,8 +65,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 Dec = decimal.Decimal
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OPS_REFDATA = os.path.join(REPO, "ops", "refdata")
+OPS_REFDATA = harness.OPS_REFDATA
 
 D = "2023-09-11"
 D1 = "2023-09-12"
@@ -79,9 +78,6 @@ ACCOUNTS = ("account,firm,owner,origin,auto_offset\n"
             "F2-A,F2,OWNER-X,customer,false\n"
             "F3-S,F3,OWNER-S,customer,false\n")
 EXEMPTIONS_HEADER = "owner,product,kind,quantity,valid_from,valid_to\n"
-OVERRIDES_HEADER = "business_date,contract,kind,price,reason,entered_by\n"
-TRADES_HEADER = ("trade_id,trade_date,exec_time,contract,price,quantity,buyer_firm,buyer_account,"
-                 "seller_firm,seller_account\n")
 EXIT_PRECONDITION = 6  # pipeline/cli/exit_codes.h: a state or input precondition does not hold
 
 
@@ -94,11 +90,8 @@ def write(path: str, text: str) -> str:
 def make_refdata(s, checks) -> str:
     """ops/refdata with this scenario's accounts and no exemptions; the rows the figures rest on
     are checked."""
-    import csv
-
     def rows(name):
-        with open(os.path.join(OPS_REFDATA, name), newline="") as f:
-            return list(csv.DictReader(line for line in f if not line.startswith("#")))
+        return harness.read_refdata_csv(OPS_REFDATA, name)
     products = {r["code"]: r for r in rows("products.csv")}
     checks.require(all(c in products for c in ("CNH", "ME", "MMC")),
                    "setup: ops/refdata has CNH, ME and MMC")
@@ -128,7 +121,7 @@ def load(s, bootstrap: str, refdata: str, topic: str, name: str, text: str) -> N
 
 
 def overrides(date: str, prices: dict) -> str:
-    return OVERRIDES_HEADER + "".join(f"{date},{c},DAILY,{p},settlement of record,ops\n"
+    return harness.OVERRIDES_HEADER + "".join(f"{date},{c},DAILY,{p},settlement of record,ops\n"
                                       for c, p in prices.items())
 
 
@@ -168,16 +161,17 @@ class Published:
         return sorted(out)
 
 
-def check_summaries(checks, label: str, pub: Published, run) -> None:
-    """Every output topic's records of `run` match its eod-runs counts and checksums."""
-    summaries = {t.topic: t for t in run.topics}
-    for topic in OUTPUT_TOPICS:
-        rows = pub.records(run.run_id, topic)
-        s = summaries.get(topic)
-        if not checks.check(s is not None, f"{label}: eod-runs summarises {topic}"):
-            continue
-        checks.equal((len(rows), harness.record_checksum(r.value for r, _ in rows)),
-                     (s.records, s.checksum), f"{label}: {topic} count and checksum of the run")
+def check_latest_run(checks, env, bootstrap: str, expected_run_id: str) -> None:
+    """The date's latest eod-runs record names `expected_run_id`, summarises exactly the output
+    topics, and every topic's records of that run match its counts and checksums, none twice
+    (harness.check_run_summaries)."""
+    with harness.TopicReader(bootstrap) as reader:
+        published = harness.read_published_run(reader, env.pb, D,
+                                               extra_topics=harness.output_topics(env.pb))
+    checks.equal(published.run.run_id if published.run else None, expected_run_id,
+                 f"{D}: the latest eod-runs record names run {expected_run_id}")
+    harness.check_summary_topics(checks, published, OUTPUT_TOPICS)
+    harness.check_run_summaries(checks, published)
 
 
 def vm_of(pub: Published, run_id: str) -> dict:
@@ -208,13 +202,13 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
         refdata = make_refdata(s, checks)
         bootstrap = s.start_broker(partitions=3)
         state = s.path("state")
-        load(s, bootstrap, refdata, "trades", "trades.csv", TRADES_HEADER + "".join(
-            f"RP-{n},{D},{D}T10:00:0{n}-05:00,{c},{p},{q},{bf},{ba},{sf},{sa}\n"
-            for n, (c, p, q, bf, ba, sf, sa) in enumerate([
-                ("CNHU23", "7.2000", 3000, "F1", "F1-A", "F3", "F3-S"),
-                ("CNHU23", "7.2000", 2200, "F2", "F2-A", "F3", "F3-S"),
-                ("MMCZ23", "2600.00", 25, "F1", "F1-A", "F3", "F3-S"),
-                ("MEZ23", "2600.00", 2, "F3", "F3-S", "F1", "F1-A")])))
+        load(s, bootstrap, refdata, "trades", "trades.csv", harness.trades_csv(D, [
+            (f"RP-{n}", f"{D}T10:00:0{n}-05:00", c, p, q, buyer, seller)
+            for n, (c, p, q, buyer, seller) in enumerate([
+                ("CNHU23", "7.2000", 3000, "F1/F1-A", "F3/F3-S"),
+                ("CNHU23", "7.2000", 2200, "F2/F2-A", "F3/F3-S"),
+                ("MMCZ23", "2600.00", 25, "F1/F1-A", "F3/F3-S"),
+                ("MEZ23", "2600.00", 2, "F3/F3-S", "F1/F1-A")])]))
         load(s, bootstrap, refdata, "settlement-overrides", "overrides-d.csv",
              overrides(D, {"CNHU23": "7.2100", "MEZ23": "2605.00"}))
 
@@ -276,7 +270,7 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
         checks.equal({t.topic: t.retracted for t in correction.topics},
                      {**{t: 0 for t in OUTPUT_TOPICS}, "position-limit-findings": 1},
                      "R2 retracts exactly one record, a position-limit finding")
-        check_summaries(checks, "R2", pub, correction)
+        check_latest_run(checks, env, bootstrap, r2)
         checks.equal(vm_of(pub, r2), {
             ("F1", "F1-A", "CNHU23"): Dec("1500000.00"), ("F2", "F2-A", "CNHU23"): Dec("1100000.00"),
             ("F3", "F3-S", "CNHU23"): Dec("-2600000.00"),
@@ -323,7 +317,7 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
         checks.equal([(r.run_id, r.corrects_run_id) for r in pub.runs],
                      [(r1, ""), (r2, r1), (r3, r2)],
                      "D: eod-runs holds R1, R2 and R3, the second correction published once")
-        check_summaries(checks, "R3", pub, pub.runs[-1])
+        check_latest_run(checks, env, bootstrap, r3)
         checks.equal(sum(t.retracted for t in pub.runs[-1].topics), 0, "R3 retracts nothing")
         for topic in OUTPUT_TOPICS:
             checks.equal(pub.content(r3, topic), pub.content(r2, topic),
