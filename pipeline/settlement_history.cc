@@ -6,6 +6,10 @@
 
 namespace eodclear {
 
+std::string SettlementRecordKey(Date date, std::string_view contract) {
+  return date.ToString() + "|" + std::string(contract);
+}
+
 Result<std::optional<StoredSettlement>> SettlementBefore(const StateStore& store,
                                                          std::string_view contract, Date date) {
   auto it = store.NewIterator(StateCf::kSettlements);

@@ -210,6 +210,13 @@ std::string OutboxKey(Date date, std::string_view topic, std::string_view record
 
 std::string OutboxPrefix(Date date) { return DatePrefix(date); }
 
+std::pair<std::string, std::string> OutboxTopicRange(Date date, std::string_view topic) {
+  std::string begin = OutboxKey(date, topic, "");
+  std::string end = begin;
+  end.back() = '\x01';  // the topic's terminator 0x00 -> 0x01: just past every key of the topic
+  return {std::move(begin), std::move(end)};
+}
+
 Result<OutboxKeyParts> ParseOutboxKey(std::string_view key) {
   Reader r(key);
   OutboxKeyParts p;

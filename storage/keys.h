@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "pipeline/core/civil_time.h"
 #include "pipeline/core/status.h"
@@ -95,6 +96,8 @@ Result<SettlementKeyParts> ParseSettlementKey(std::string_view key);
 std::string OutboxKey(Date date, std::string_view topic, std::string_view record_key);
 // Prefix of every OutboxKey of `date`.
 std::string OutboxPrefix(Date date);
+// [begin, end) of every OutboxKey of `date` and `topic`.
+std::pair<std::string, std::string> OutboxTopicRange(Date date, std::string_view topic);
 struct OutboxKeyParts {
   Date date;
   std::string topic;

@@ -46,8 +46,9 @@ struct LegPrice {
 Result<LegPrice> OffsetPrice(const StateStore& store, const std::string& settlement_prices_topic,
                              const std::string& contract, Date date) {
   EODCLEAR_ASSIGN_OR_RETURN(
-      auto stored, store.Get(StateCf::kOutbox, keys::OutboxKey(date, settlement_prices_topic,
-                                                               date.ToString() + "|" + contract)));
+      auto stored,
+      store.Get(StateCf::kOutbox, keys::OutboxKey(date, settlement_prices_topic,
+                                                  SettlementRecordKey(date, contract))));
   if (stored) {
     clearing::v1::SettlementPrice sp;
     if (!sp.ParseFromString(*stored)) {

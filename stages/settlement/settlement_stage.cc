@@ -827,7 +827,8 @@ Status SettlementRun::WriteOutputs() {
         if (d.tier == SettlementTier::kParent) sp.clear_window_start(), sp.clear_window_end();
       }
       for (const auto& n : w.neighbours) sp.add_neighbours(n);
-      PutOutbox(&batch_, store, date_, options_.settlement_prices_topic, date_text_ + "|" + c, sp);
+      PutOutbox(&batch_, store, date_, options_.settlement_prices_topic,
+                SettlementRecordKey(date_, c), sp);
       state::SettlementState s;
       s.set_price(sp.price());
       s.set_tier(tier);
@@ -839,8 +840,8 @@ Status SettlementRun::WriteOutputs() {
       ++prices;
     }
     if (w.final_record) {
-      PutOutbox(&batch_, store, date_, options_.final_settlements_topic, date_text_ + "|" + c,
-                *w.final_record);
+      PutOutbox(&batch_, store, date_, options_.final_settlements_topic,
+                SettlementRecordKey(date_, c), *w.final_record);
       ctx_.metrics->FinalSettlementStatus(FinalSettlement::Status_Name(w.final_record->status()))
           .Increment();
       ++finals;
@@ -867,9 +868,7 @@ Status SettlementRun::Run() {
   for (const std::string* topic :
        {&options_.settlement_prices_topic, &options_.variation_margin_topic,
         &options_.final_settlements_topic}) {
-    std::string begin = keys::OutboxKey(date_, *topic, "");
-    std::string end = begin;
-    end.back() = '\x01';  // the topic's terminator 0x00 -> 0x01: just past every key of the topic
+    auto [begin, end] = keys::OutboxTopicRange(date_, *topic);
     batch_.DeleteRange(ctx_.store->cf(StateCf::kOutbox), begin, end);
   }
   Clock::time_point t0 = Clock::now();

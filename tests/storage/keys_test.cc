@@ -230,6 +230,20 @@ TEST(KeysTest, OffsetValueLayout) {
   EXPECT_EQ(EncodeOffset(-1), Bytes({0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
 }
 
+TEST(KeysTest, OutboxTopicRangeHoldsExactlyThatDatesTopic) {
+  const Date d = *Date::Parse("2023-06-16");
+  const auto [begin, end] = OutboxTopicRange(d, "positions");
+  auto inside = [&](const std::string& k) { return begin <= k && k < end; };
+  for (const std::string& record :
+       std::vector<std::string>{"", "a", "2023-06-16|F|A|ESU23", std::string("\xff\xff", 2)}) {
+    EXPECT_TRUE(inside(OutboxKey(d, "positions", record))) << record;
+  }
+  EXPECT_FALSE(inside(OutboxKey(d, "position", "x")));
+  EXPECT_FALSE(inside(OutboxKey(d, "positionsx", "")));
+  EXPECT_FALSE(inside(OutboxKey(d.AddDays(1), "positions", "")));
+  EXPECT_FALSE(inside(OutboxKey(d.AddDays(-1), "positions", std::string("\xff", 1))));
+}
+
 TEST(KeysTest, FormatVersionConstants) {
   EXPECT_EQ(kFormatVersionKey, "format_version");
   EXPECT_EQ(kFormatVersion, "3");
