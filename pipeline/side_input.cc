@@ -27,12 +27,7 @@ Status ReadSideTopic(const KafkaOptions& kafka, const std::string& group_id,
   std::map<int32_t, int64_t> examined;  // partition -> first offset no earlier run examined
   for (int32_t p : *partitions) {
     EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
-    EODCLEAR_ASSIGN_OR_RETURN(auto stored, store.Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
-    int64_t mark = 0;
-    if (stored) {
-      EODCLEAR_ASSIGN_OR_RETURN(mark, keys::DecodeOffset(*stored));
-    }
-    examined[p] = mark;
+    EODCLEAR_ASSIGN_OR_RETURN(examined[p], StoredOffset(store, topic, p));
     (*next_offsets)[{topic, p}] = w.high;
     ranges.push_back(PartitionRange{topic, p, w.low, w.high});
   }
@@ -49,8 +44,15 @@ Status ReadSideTopic(const KafkaOptions& kafka, const std::string& group_id,
   return Status::Ok();
 }
 
-void StageSideOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets,
-                      const StateStore& store, rocksdb::WriteBatch* batch) {
+Result<int64_t> StoredOffset(const StateStore& store, std::string_view topic, int32_t partition) {
+  EODCLEAR_ASSIGN_OR_RETURN(auto stored,
+                            store.Get(StateCf::kOffsets, keys::OffsetKey(topic, partition)));
+  if (!stored) return int64_t{0};
+  return keys::DecodeOffset(*stored);
+}
+
+void StageOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets,
+                  const StateStore& store, rocksdb::WriteBatch* batch) {
   for (const auto& [tp, next] : next_offsets) {
     batch->Put(store.cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second),
                keys::EncodeOffset(next));

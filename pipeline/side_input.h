@@ -33,9 +33,14 @@ Status ReadSideTopic(const KafkaOptions& kafka, const std::string& group_id,
                      const std::function<void(const ConsumedMessage&, bool fresh)>& fn,
                      std::map<std::pair<std::string, int32_t>, int64_t>* next_offsets);
 
-// Stores the offsets ReadSideTopic returned in `batch` (the stage's last batch).
-void StageSideOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets,
-                      const StateStore& store, rocksdb::WriteBatch* batch);
+// The next offset to consume (ingest) or to examine (side topics) of topic[partition] as stored in
+// the `offsets` column family; 0 when none is stored.
+Result<int64_t> StoredOffset(const StateStore& store, std::string_view topic, int32_t partition);
+
+// Stores `next_offsets` (topic, partition -> next offset) in `batch`: the offsets ReadSideTopic
+// returned, in the stage's last batch, or ingest's consumed offsets with the batch they belong to.
+void StageOffsets(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets,
+                  const StateStore& store, rocksdb::WriteBatch* batch);
 
 // Puts a dead letter of `business_date` for the message at topic[partition]@offset in `batch`
 // (column family `dead_letters`; the publish stage publishes it).

@@ -454,10 +454,7 @@ Status IngestRun::Commit(const std::map<std::pair<std::string, int32_t>, int64_t
                entry.second->SerializeAsString());
   }
   ids_.clear();
-  for (const auto& [tp, next] : offsets) {
-    batch_.Put(store->cf(StateCf::kOffsets), keys::OffsetKey(tp.first, tp.second),
-               keys::EncodeOffset(next));
-  }
+  StageOffsets(offsets, *store, &batch_);
   int64_t consumed = batch_trades_ + batch_quotes_, rejected = 0;
   for (const auto& [key, n] : batch_rejects_) rejected += n;
   auto* rs = ctx_.ledger->mutable_state();
@@ -571,12 +568,7 @@ Status IngestStage::Run(RunContext& ctx) {
     if (!partitions) return partitions.error();
     for (int32_t p : *partitions) {
       EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
-      EODCLEAR_ASSIGN_OR_RETURN(auto stored,
-                                ctx.store->Get(StateCf::kOffsets, keys::OffsetKey(topic, p)));
-      int64_t start = 0;
-      if (stored) {
-        EODCLEAR_ASSIGN_OR_RETURN(start, keys::DecodeOffset(*stored));
-      }
+      EODCLEAR_ASSIGN_OR_RETURN(int64_t start, StoredOffset(*ctx.store, topic, p));
       std::string where = topic + "[" + std::to_string(p) + "]";
       if (start < w.low) {
         return Status::DataError(where + ": offsets " + std::to_string(start) + ".." +

@@ -261,7 +261,7 @@ Status OffsettingStage::Run(RunContext& ctx) {
     batch.Put(store->cf(StateCf::kPositions), key, s.SerializeAsString());
   }
 
-  StageSideOffsets(next_offsets, *store, &batch);
+  StageOffsets(next_offsets, *store, &batch);
   auto* rs = ctx.ledger->mutable_state();
   rs->set_messages_rejected(rs->messages_rejected() + rejected);
   double seconds =

@@ -847,7 +847,7 @@ Status SettlementRun::WriteOutputs() {
       ++finals;
     }
   }
-  StageSideOffsets(side_offsets_, *store, &batch_);
+  StageOffsets(side_offsets_, *store, &batch_);
   int64_t rejected = 0;
   for (const auto& [key, n] : rejects_) {
     size_t nl = key.find('\n');
