@@ -32,10 +32,12 @@ std::optional<AccountOrigin> ParseOrigin(std::string_view text) {
   return std::nullopt;
 }
 
-Result<std::vector<Account>> LoadAccounts(const std::string& path) {
+// The accounts of accounts.csv, and `index`: account id -> position in them.
+Result<std::vector<Account>> LoadAccounts(const std::string& path,
+                                          std::map<std::string, size_t, std::less<>>* index) {
   EODCLEAR_ASSIGN_OR_RETURN(CsvFile file, ReadReferenceCsv(path, kAccountColumns));
   std::vector<Account> accounts;
-  std::map<std::string, size_t, std::less<>> by_account;
+  auto& by_account = *index;
   for (const auto& row : file.rows()) {
     const auto& f = row.fields;
     auto where = [&](const std::string& what) {
@@ -107,11 +109,8 @@ Result<std::vector<Exemption>> LoadExemptions(const std::string& path,
       return where("product '" + e.product + "' must be upper-case letters and digits");
     }
     if (catalog != nullptr) {
-      const Product* product = catalog->Find(e.product);
-      if (product == nullptr) return where("product '" + e.product + "' is not in the catalog");
-      if (product->code != e.product) {
-        return where("product '" + e.product + "' is an alias; write the canonical code '" +
-                     product->code + "'");
+      if (std::string problem = CatalogProblem(*catalog, "product", e.product); !problem.empty()) {
+        return where(problem);
       }
     }
     auto kind = ParseLimitKind(f[2]);
@@ -160,10 +159,8 @@ Result<AccountDirectory> AccountDirectory::Load(const std::string& accounts_path
                                                 const std::string& exemptions_path,
                                                 const ProductCatalog* catalog) {
   AccountDirectory directory;
-  EODCLEAR_ASSIGN_OR_RETURN(directory.accounts_, LoadAccounts(accounts_path));
-  for (size_t i = 0; i < directory.accounts_.size(); ++i) {
-    directory.by_account_.emplace(directory.accounts_[i].account, i);
-  }
+  EODCLEAR_ASSIGN_OR_RETURN(directory.accounts_,
+                            LoadAccounts(accounts_path, &directory.by_account_));
   EODCLEAR_ASSIGN_OR_RETURN(directory.exemptions_, LoadExemptions(exemptions_path, catalog));
   return directory;
 }
