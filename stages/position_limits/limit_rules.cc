@@ -150,13 +150,14 @@ std::string_view FindingKindName(FindingKind kind) {
   return "unknown";
 }
 
-Result<std::vector<LimitFinding>> CheckLimits(Date business_date,
-                                              const std::vector<LimitPosition>& positions,
-                                              const PositionLimitTable& table,
-                                              const AccountDirectory& directory,
-                                              const std::map<std::string, Date>& last_trade_dates) {
-  EODCLEAR_ASSIGN_OR_RETURN(std::vector<HeldPosition> held, ParsePositions(positions, directory));
+namespace {
 
+// CheckLimits of positions already parsed.
+Result<std::vector<LimitFinding>> CheckHeld(Date business_date,
+                                            const std::vector<HeldPosition>& held,
+                                            const PositionLimitTable& table,
+                                            const AccountDirectory& directory,
+                                            const std::map<std::string, Date>& last_trade_dates) {
   std::map<std::string, BaseLink> links;                             // by product
   std::map<std::string, std::map<std::string, BaseHolding>> owners;  // owner -> base -> holding
   for (const HeldPosition& h : held) {
@@ -280,11 +281,10 @@ Result<std::vector<LimitFinding>> CheckLimits(Date business_date,
   return findings;
 }
 
-Result<std::vector<ReportableRecord>> ReportablePositions(
-    Date business_date, const std::vector<LimitPosition>& positions,
-    const PositionLimitTable& table, const AccountDirectory& directory) {
-  EODCLEAR_ASSIGN_OR_RETURN(std::vector<HeldPosition> held, ParsePositions(positions, directory));
-
+// ReportablePositions of positions already parsed.
+Result<std::vector<ReportableRecord>> ReportHeld(Date business_date,
+                                                 const std::vector<HeldPosition>& held,
+                                                 const PositionLimitTable& table) {
   struct LongShort {
     int64_t long_quantity = 0, short_quantity = 0;
   };
@@ -331,6 +331,37 @@ Result<std::vector<ReportableRecord>> ReportablePositions(
     }
   }
   return records;
+}
+
+}  // namespace
+
+Result<std::vector<LimitFinding>> CheckLimits(Date business_date,
+                                              const std::vector<LimitPosition>& positions,
+                                              const PositionLimitTable& table,
+                                              const AccountDirectory& directory,
+                                              const std::map<std::string, Date>& last_trade_dates) {
+  EODCLEAR_ASSIGN_OR_RETURN(std::vector<HeldPosition> held, ParsePositions(positions, directory));
+  return CheckHeld(business_date, held, table, directory, last_trade_dates);
+}
+
+Result<std::vector<ReportableRecord>> ReportablePositions(
+    Date business_date, const std::vector<LimitPosition>& positions,
+    const PositionLimitTable& table, const AccountDirectory& directory) {
+  EODCLEAR_ASSIGN_OR_RETURN(std::vector<HeldPosition> held, ParsePositions(positions, directory));
+  return ReportHeld(business_date, held, table);
+}
+
+Result<LimitsAndReports> CheckLimitsAndReport(Date business_date,
+                                              const std::vector<LimitPosition>& positions,
+                                              const PositionLimitTable& table,
+                                              const AccountDirectory& directory,
+                                              const std::map<std::string, Date>& last_trade_dates) {
+  EODCLEAR_ASSIGN_OR_RETURN(std::vector<HeldPosition> held, ParsePositions(positions, directory));
+  LimitsAndReports out;
+  EODCLEAR_ASSIGN_OR_RETURN(out.findings,
+                            CheckHeld(business_date, held, table, directory, last_trade_dates));
+  EODCLEAR_ASSIGN_OR_RETURN(out.reports, ReportHeld(business_date, held, table));
+  return out;
 }
 
 }  // namespace eodclear

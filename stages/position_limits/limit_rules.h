@@ -170,4 +170,14 @@ struct ReportableRecord {
     Date business_date, const std::vector<LimitPosition>& positions,
     const PositionLimitTable& table, const AccountDirectory& directory);
 
+// CheckLimits and ReportablePositions of the same positions, which are parsed and checked once.
+struct LimitsAndReports {
+  std::vector<LimitFinding> findings;
+  std::vector<ReportableRecord> reports;
+};
+[[nodiscard]] Result<LimitsAndReports> CheckLimitsAndReport(
+    Date business_date, const std::vector<LimitPosition>& positions,
+    const PositionLimitTable& table, const AccountDirectory& directory,
+    const std::map<std::string, Date>& last_trade_dates);
+
 }  // namespace eodclear

@@ -54,11 +54,11 @@ Status PositionLimitsStage::Run(RunContext& ctx) {
       }));
 
   EODCLEAR_ASSIGN_OR_RETURN(
-      std::vector<LimitFinding> findings,
-      CheckLimits(date, positions, *ctx.limits, *ctx.accounts, last_trade_dates));
-  EODCLEAR_ASSIGN_OR_RETURN(std::vector<ReportableRecord> reports,
-                            ReportablePositions(date, positions, *ctx.limits, *ctx.accounts));
+      LimitsAndReports checked,
+      CheckLimitsAndReport(date, positions, *ctx.limits, *ctx.accounts, last_trade_dates));
   positions.clear();
+  const std::vector<LimitFinding>& findings = checked.findings;
+  const std::vector<ReportableRecord>& reports = checked.reports;
 
   rocksdb::WriteBatch batch;
   for (const LimitFinding& f : findings) {

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "tests/testing/case_name.h"
@@ -187,6 +188,42 @@ TEST_F(LimitRulesTest, AggregatesCnhAndMnhOfOneOwnerAcrossAccountsAndFirms) {
                    {{"CNHZ23", "1", 3000, "3000"}, {"MNHZ23", "0.1", 25010, "2501"}});
 }
 
+TEST_F(LimitRulesTest, CheckingAndReportingTogetherGiveWhatEachGivesAlone) {
+  ASSERT_TRUE(seed_.has_value() && directory_.has_value());
+  // ACME over the spot-month limit and reportable; NORTHWIND reportable only.
+  const std::vector<LimitPosition> book = {Acme("CNHZ23", 3000), Acme2("MNHZ23", 25010),
+                                           Northwind("CNHZ23", 30), Northwind("CNHH24", -5)};
+  auto findings = CheckLimits(D(kDecemberSpot), book, *seed_, *directory_, LastTradeDates());
+  auto reports = ReportablePositions(D(kDecemberSpot), book, *seed_, *directory_);
+  auto both = CheckLimitsAndReport(D(kDecemberSpot), book, *seed_, *directory_, LastTradeDates());
+  ASSERT_TRUE(findings.has_value() && reports.has_value() && both.has_value());
+  auto finding_view = [](const std::vector<LimitFinding>& v) {
+    std::vector<std::tuple<std::string, std::string, std::string, int64_t, int64_t>> out;
+    for (const LimitFinding& f : v) {
+      out.emplace_back(f.owner, f.base_contract, f.position.ToString() + "/" + f.excess.ToString(),
+                       f.limit, f.exemption);
+    }
+    return out;
+  };
+  auto report_view = [](const std::vector<ReportableRecord>& v) {
+    std::vector<std::tuple<std::string, std::string, std::string, int64_t, int64_t>> out;
+    for (const ReportableRecord& r : v) {
+      out.emplace_back(r.owner, r.account, r.contract, r.long_quantity, r.short_quantity);
+    }
+    return out;
+  };
+  ASSERT_EQ(findings->size(), 1u);
+  ASSERT_EQ(reports->size(), 4u);
+  EXPECT_EQ(finding_view(both->findings), finding_view(*findings));
+  EXPECT_EQ(report_view(both->reports), report_view(*reports));
+
+  // And the same errors: a position listed twice is refused.
+  auto twice = CheckLimitsAndReport(D(kDecemberSpot), {Acme("CNHZ23", 1), Acme("CNHZ23", 2)},
+                                    *seed_, *directory_, LastTradeDates());
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code(), Status::Code::kInvalidArgument);
+}
+
 struct NettingCase {
   std::string_view name;
   int64_t cnh;                               // CNHZ23, account CLR01-C100
@@ -337,7 +374,7 @@ TEST_F(LimitRulesTest, ExemptionOfOneKindDoesNotRaiseAnother) {
 TEST_F(LimitRulesTest, AllMonthsAggregatesEveryMonthOfTheBase) {
   // 6,000 CNHZ23 + 3,000 CNHH24 + 15,010 MNHH24 × 0.1 = 10,501 > 10,000.
   std::vector<LimitPosition> positions = {Acme("CNHZ23", 6000), Acme("CNHH24", 3000),
-                                            Acme2("MNHH24", 15010)};
+                                          Acme2("MNHH24", 15010)};
   auto findings = Check(kNovember, positions);
   ASSERT_EQ(findings.size(), 1u);
   ExpectFinding(findings[0], kNovember,
