@@ -171,8 +171,8 @@ Result<WindowInstants> SettlementWindowOn(const Product& p, Date date) {
     return Err(Status::InvalidArgument(p.code + " has no settlement window of its own"));
   }
   auto at = [&](int seconds) -> Result<ZonedTime> {
-    EODCLEAR_ASSIGN_OR_RETURN(
-        ZonedTime t, AtLocalTime(date, seconds / 3600, seconds % 3600 / 60, p.settlement_time_zone));
+    EODCLEAR_ASSIGN_OR_RETURN(ZonedTime t, AtLocalTime(date, seconds / 3600, seconds % 3600 / 60,
+                                                       p.settlement_time_zone));
     t.unix_nanos += static_cast<int64_t>(seconds % 60) * kNanosPerSecond;
     return t;
   };

@@ -9,10 +9,6 @@ namespace {
 const std::vector<std::string> kOffsetColumns = {"code", "ratio", "offset_to", "reciprocal_ratio",
                                                  "source"};
 
-// Offset ratios are small numbers (10, 0.1, 5); the bound keeps the exact product of a ratio and
-// its reciprocal inside Decimal's range.
-constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
-
 std::string Describe(const OffsetPair& p) {
   return p.code + "," + p.ratio.ToString() + "," + p.offset_to + "," +
          p.reciprocal_ratio.ToString();

@@ -22,9 +22,6 @@ const std::vector<std::string> kLimitColumns = {"product",
 
 constexpr std::string_view kTerminationPrefix = "termination-";
 constexpr int32_t kMaxSpotMonthDays = 366;
-// Ratios are at most 1,000,000: with quantities of at most 12 digits (ParseContracts) their
-// product stays inside Decimal's exact range. Real limits are far smaller.
-constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
 
 bool AllDigits(std::string_view text) {
   if (text.empty()) return false;

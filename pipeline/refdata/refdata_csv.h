@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pipeline/core/csv.h"
+#include "pipeline/core/decimal.h"
 #include "pipeline/core/status.h"
 
 namespace eodclear {
@@ -27,6 +28,11 @@ bool IsProductCode(std::string_view code);
 // digits only, at most 12 of them, so a quantity times a ratio of at most 1,000,000 stays inside
 // Decimal's exact range. nullopt otherwise.
 std::optional<int64_t> ParseContracts(std::string_view text);
+
+// The largest ratio reference data may hold (offset ratios, aggregation ratios, and a chain's
+// product of them): a whole int64 quantity times it, or a ratio times its reciprocal, stays inside
+// Decimal's exact range. Real ratios are small numbers (10, 0.1).
+inline constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
 
 // Empty when `code` is a canonical product code of `catalog`; otherwise what is wrong with it
 // ("<column> 'X' is not in the catalog", or an alias naming the canonical code to write).

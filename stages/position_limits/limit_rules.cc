@@ -9,13 +9,10 @@
 #include <utility>
 
 #include "pipeline/refdata/contract.h"
+#include "pipeline/refdata/refdata_csv.h"
 
 namespace eodclear {
 namespace {
-
-// The loader bounds one row's ratio by the same value; a chain's product is held to it too, so a
-// whole int64 quantity times a ratio stays inside Decimal's exact range.
-constexpr Decimal kMaxRatio = Decimal::FromInt(1'000'000);
 
 // A non-zero position with its contract split and its owner resolved.
 struct HeldPosition {
