@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "clearing/v1/trade.pb.h"
+#include "pipeline/cli/temp_folder.h"
 #include "pipeline/kafka/bounded_consumer.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/kafka/producer.h"
@@ -135,11 +136,10 @@ ExitCode BenchCommand(const BenchOptions& options) {
   consumer->reset();
 
   // (2) The ingest stage into a fresh database.
-  std::string tmpl = (fs::temp_directory_path() / "eodclear-bench-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr)
-    return Fail(Status::Unavailable("cannot create a temporary folder"));
+  auto temp = TempFolder::Make("eodclear-bench");
+  if (!temp) return Fail(temp.error());
   StateStoreOptions so;
-  so.path = tmpl;
+  so.path = temp->path();
   double ingest_secs = 0;
   int64_t consumed = 0;
   {
@@ -173,8 +173,6 @@ ExitCode BenchCommand(const BenchOptions& options) {
                                    std::to_string(ledger->state().messages_rejected())));
     }
   }
-  std::error_code ec;
-  fs::remove_all(tmpl, ec);
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "pipeline/cli/csv_inputs.h"
+#include "pipeline/cli/temp_folder.h"
 #include "pipeline/cli/topic_io.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/metrics.h"
@@ -29,29 +30,6 @@ ExitCode Fail(const Status& status) {
   std::cerr << "eodclear run: " << status.ToString() << "\n";
   return ExitCodeFor(status);
 }
-
-// A temporary state folder for an embedded run, removed when the run ends.
-class TempDir {
- public:
-  static Result<TempDir> Make() {
-    std::string tmpl = (fs::temp_directory_path() / "eodclear-state-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      return Err(Status::Unavailable("cannot create a temporary state folder"));
-    }
-    return TempDir(tmpl);
-  }
-  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
-  TempDir(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempDir(std::string p) : path_(std::move(p)) {}
-  std::string path_;
-};
 
 }  // namespace
 
@@ -166,7 +144,7 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
   }
 
   std::unique_ptr<DevBroker> broker;
-  std::optional<TempDir> temp_state;
+  std::optional<TempFolder> temp_state;
   std::string state_dir = options.state_dir;
   if (options.embedded) {
     DevBrokerOptions bo;
@@ -193,7 +171,7 @@ ExitCode RunDate(const RunCommandOptions& options, Metrics& metrics) {
                 << " to " << in.topic << "\n";
     }
     if (state_dir.empty()) {
-      auto tmp = TempDir::Make();
+      auto tmp = TempFolder::Make("eodclear-state");
       if (!tmp) return Fail(tmp.error());
       temp_state.emplace(std::move(*tmp));
       state_dir = temp_state->path();

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "eodclear/state/v1/state.pb.h"
+#include "pipeline/cli/temp_folder.h"
 #include "pipeline/metrics.h"
 #include "pipeline/refdata/refdata.h"
 #include "pipeline/run_ledger.h"
@@ -39,24 +40,6 @@ double PeakRssMiB() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
-
-// A temporary folder for a bench's state, removed when the bench ends.
-struct BenchFolder {
-  std::string path;
-  static Result<std::unique_ptr<BenchFolder>> Make(const std::string& prefix) {
-    std::string dir = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    if (mkdtemp(dir.data()) == nullptr) {
-      return Err(Status::Unavailable("cannot create a temporary folder for the bench"));
-    }
-    auto folder = std::make_unique<BenchFolder>();
-    folder->path = dir;
-    return folder;
-  }
-  ~BenchFolder() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
 
 struct BenchContract {
   const char* symbol;
@@ -86,9 +69,9 @@ ExitCode SettlementBenchCommand(const SettlementBenchOptions& options) {
   }
   auto refdata = RefData::Load(options.refdata_dir);
   if (!refdata) return Fail(refdata.error());
-  auto temp = BenchFolder::Make("eodclear-bench-settlement");
+  auto temp = TempFolder::Make("eodclear-bench-settlement");
   if (!temp) return Fail(temp.error());
-  const std::string dir = (*temp)->path;
+  const std::string dir = temp->path();
 
   StateStoreOptions so;
   so.path = dir;
@@ -200,9 +183,9 @@ ExitCode OffsetLimitsBenchCommand(const OffsetLimitsBenchOptions& options) {
     return Fail(Status::InvalidArgument(
         "--accounts must be even and >= 2, and --owners between 1 and --accounts"));
   }
-  auto temp = BenchFolder::Make("eodclear-bench-limits");
+  auto temp = TempFolder::Make("eodclear-bench-limits");
   if (!temp) return Fail(temp.error());
-  const std::string dir = (*temp)->path;
+  const std::string dir = temp->path();
   // Reference data: the shipped folder with the bench's accounts (every account auto-offset).
   fs::path refdir = fs::path(dir) / "refdata";
   fs::create_directories(refdir);
