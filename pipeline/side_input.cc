@@ -20,18 +20,15 @@ Status ReadSideTopic(const KafkaOptions& kafka, const std::string& group_id,
   co.group_id = group_id;
   co.read_committed = true;
   EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(co));
-  auto partitions = consumer->Partitions(topic);
-  if (!partitions && partitions.error().code() == Status::Code::kNotFound) return Status::Ok();
-  if (!partitions) return partitions.error();
-  std::vector<PartitionRange> ranges;
+  auto ranges = consumer->WholeTopic(topic);
+  if (!ranges && ranges.error().code() == Status::Code::kNotFound) return Status::Ok();
+  if (!ranges) return ranges.error();
   std::map<int32_t, int64_t> examined;  // partition -> first offset no earlier run examined
-  for (int32_t p : *partitions) {
-    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
-    EODCLEAR_ASSIGN_OR_RETURN(examined[p], StoredOffset(store, topic, p));
-    (*next_offsets)[{topic, p}] = w.high;
-    ranges.push_back(PartitionRange{topic, p, w.low, w.high});
+  for (const PartitionRange& r : *ranges) {
+    EODCLEAR_ASSIGN_OR_RETURN(examined[r.partition], StoredOffset(store, topic, r.partition));
+    (*next_offsets)[{topic, r.partition}] = r.end;
   }
-  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
+  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(std::move(*ranges)));
   MessageBatch batch;
   auto start = std::chrono::steady_clock::now();
   while (!consumer->Done()) {

@@ -106,22 +106,19 @@ ExitCode BenchCommand(const BenchOptions& options) {
   co.read_committed = false;
   auto consumer = BoundedConsumer::Create(co);
   if (!consumer) return Fail(consumer.error());
-  auto parts = (*consumer)->Partitions("trades");
-  if (!parts) return Fail(parts.error());
-  std::vector<PartitionRange> ranges;
+  auto ranges = (*consumer)->WholeTopic("trades");
+  if (!ranges) return Fail(ranges.error());
   int64_t on_broker = 0;
-  for (int32_t p : *parts) {
-    auto w = (*consumer)->QueryWatermarks("trades", p);
-    if (!w) return Fail(w.error());
-    if (w->low > 0) {
+  const size_t partitions = ranges->size();
+  for (const PartitionRange& r : *ranges) {
+    if (r.start > 0) {
       return Fail(
-          Status::InvalidArgument("partition " + std::to_string(p) +
+          Status::InvalidArgument("partition " + std::to_string(r.partition) +
                                   " overflowed the development broker; use more --partitions"));
     }
-    on_broker += w->high;
-    ranges.push_back(PartitionRange{"trades", p, w->low, w->high});
+    on_broker += r.end;
   }
-  if (Status s = (*consumer)->Assign(ranges); !s.ok()) return Fail(s);
+  if (Status s = (*consumer)->Assign(std::move(*ranges)); !s.ok()) return Fail(s);
   MessageBatch batch;
   int64_t raw_count = 0;
   size_t raw_bytes = 0;
@@ -180,8 +177,8 @@ ExitCode BenchCommand(const BenchOptions& options) {
   double ingest_rate = static_cast<double>(consumed) / ingest_secs;
   std::cout.setf(std::ios::fixed);
   std::cout.precision(0);
-  std::cout << "trades on broker:          " << on_broker << " (" << parts->size()
-            << " partitions, " << raw_bytes / (raw_count > 0 ? raw_count : 1) << " bytes each)\n"
+  std::cout << "trades on broker:          " << on_broker << " (" << partitions << " partitions, "
+            << raw_bytes / (raw_count > 0 ? raw_count : 1) << " bytes each)\n"
             << "produce:                   " << static_cast<double>(options.trades) / produce_secs
             << " msg/s\n"
             << "bare batch consumer:       " << raw_rate << " msg/s (" << raw_count << " in "

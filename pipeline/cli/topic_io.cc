@@ -8,11 +8,11 @@
 
 #include "clearing/v1/dead_letter.pb.h"
 #include "clearing/v1/eod_run.pb.h"
-#include "clearing/v1/position.pb.h"
 #include "clearing/v1/limits.pb.h"
-#include "clearing/v1/settlement.pb.h"
+#include "clearing/v1/position.pb.h"
 #include "clearing/v1/quote.pb.h"
 #include "clearing/v1/reference_price.pb.h"
+#include "clearing/v1/settlement.pb.h"
 #include "clearing/v1/trade.pb.h"
 #include "pipeline/cli/csv_inputs.h"
 #include "pipeline/cli/json_lines.h"
@@ -99,13 +99,8 @@ Result<size_t> DumpTopic(const KafkaOptions& kafka, const std::string& topic,
   co.group_id = "eodclear-dump";
   co.read_committed = true;
   EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(co));
-  EODCLEAR_ASSIGN_OR_RETURN(auto partitions, consumer->Partitions(topic));
-  std::vector<PartitionRange> ranges;
-  for (int32_t p : partitions) {
-    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(topic, p));
-    ranges.push_back(PartitionRange{topic, p, w.low, w.high});
-  }
-  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
+  EODCLEAR_ASSIGN_OR_RETURN(std::vector<PartitionRange> ranges, consumer->WholeTopic(topic));
+  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(std::move(ranges)));
   std::vector<std::tuple<int32_t, int64_t, std::string>> lines;
   std::unique_ptr<google::protobuf::Message> msg(prototype.New());
   MessageBatch batch;

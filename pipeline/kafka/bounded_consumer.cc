@@ -85,6 +85,17 @@ Result<std::vector<int32_t>> BoundedConsumer::Partitions(const std::string& topi
   return Err(Status::NotFound("topic " + topic + " does not exist"));
 }
 
+Result<std::vector<PartitionRange>> BoundedConsumer::WholeTopic(const std::string& topic) {
+  EODCLEAR_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, Partitions(topic));
+  std::vector<PartitionRange> ranges;
+  ranges.reserve(partitions.size());
+  for (int32_t p : partitions) {
+    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, QueryWatermarks(topic, p));
+    ranges.push_back(PartitionRange{topic, p, w.low, w.high});
+  }
+  return ranges;
+}
+
 Result<Watermarks> BoundedConsumer::QueryWatermarks(const std::string& topic, int32_t partition) {
   Watermarks w;
   EODCLEAR_RETURN_IF_ERROR(

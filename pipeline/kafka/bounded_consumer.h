@@ -94,6 +94,9 @@ class BoundedConsumer {
   // Partition ids of `topic`; kNotFound when the cluster does not know the topic.
   Result<std::vector<int32_t>> Partitions(const std::string& topic);
   Result<Watermarks> QueryWatermarks(const std::string& topic, int32_t partition);
+  // Every partition of `topic` from its low to its high watermark, taken now, as ranges for
+  // Assign: the whole topic as it stands. kNotFound when the topic does not exist.
+  Result<std::vector<PartitionRange>> WholeTopic(const std::string& topic);
 
   // Starts reading `ranges`. Ranges with start >= end are complete from the outset.
   Status Assign(std::vector<PartitionRange> ranges);

@@ -44,17 +44,12 @@ Result<std::optional<clearing::v1::EodRun>> FindPublishedRun(const KafkaOptions&
   co.group_id = options.consumer_group;
   co.read_committed = true;
   EODCLEAR_ASSIGN_OR_RETURN(auto consumer, BoundedConsumer::Create(co));
-  auto partitions = consumer->Partitions(options.eod_runs_topic);
-  if (!partitions && partitions.error().code() == Status::Code::kNotFound) {
+  auto ranges = consumer->WholeTopic(options.eod_runs_topic);
+  if (!ranges && ranges.error().code() == Status::Code::kNotFound) {
     return std::optional<clearing::v1::EodRun>();
   }
-  if (!partitions) return Err(partitions.error());
-  std::vector<PartitionRange> ranges;
-  for (int32_t p : *partitions) {
-    EODCLEAR_ASSIGN_OR_RETURN(Watermarks w, consumer->QueryWatermarks(options.eod_runs_topic, p));
-    ranges.push_back(PartitionRange{options.eod_runs_topic, p, w.low, w.high});
-  }
-  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(ranges));
+  if (!ranges) return Err(ranges.error());
+  EODCLEAR_RETURN_IF_ERROR(consumer->Assign(std::move(*ranges)));
   std::optional<clearing::v1::EodRun> found;
   const std::string wanted = date.ToString();
   MessageBatch batch;
