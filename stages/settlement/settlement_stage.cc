@@ -181,7 +181,7 @@ class SettlementRun {
   std::map<std::pair<std::string, int32_t>, int64_t> side_offsets_;
   std::map<std::pair<std::string, std::string>, Decimal> firm_totals_;  // (firm, currency)
   int64_t vm_records_ = 0;
-  std::map<std::string, int64_t> rejects_;  // reason -> count
+  std::map<std::pair<std::string, std::string>, int64_t> rejects_;  // (topic, reason) -> count
 };
 
 Status SettlementRun::ReadTopic(const std::string& topic,
@@ -192,7 +192,7 @@ Status SettlementRun::ReadTopic(const std::string& topic,
 void SettlementRun::DeadLetter(const ConsumedMessage& m, DeadLetter::Reason reason,
                                std::string detail) {
   StageDeadLetter(date_, m, reason, std::move(detail), *ctx_.store, &batch_);
-  ++rejects_[std::string(m.topic()) + "\n" + clearing::v1::DeadLetter::Reason_Name(reason)];
+  ++rejects_[{std::string(m.topic()), clearing::v1::DeadLetter::Reason_Name(reason)}];
 }
 
 Status SettlementRun::ReadSideInputs() {
@@ -850,8 +850,7 @@ Status SettlementRun::WriteOutputs() {
   StageOffsets(side_offsets_, *store, &batch_);
   int64_t rejected = 0;
   for (const auto& [key, n] : rejects_) {
-    size_t nl = key.find('\n');
-    ctx_.metrics->Rejected(key.substr(0, nl), key.substr(nl + 1)).Increment(static_cast<double>(n));
+    ctx_.metrics->Rejected(key.first, key.second).Increment(static_cast<double>(n));
     rejected += n;
   }
   auto* rs = ctx_.ledger->mutable_state();
