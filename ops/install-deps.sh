@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages eodclear needs to build, run and test. Idempotent: packages already
-# present are left alone. Run as root (or through sudo) on Debian 12 (bookworm).
+# Installs the Debian packages eodclear needs to build, run and test, and fetches the Apache Kafka
+# broker the kafka-real tests start. Idempotent: packages already present are left alone, and the
+# broker is fetched once. Run as root (or through sudo) on Debian 12 (bookworm).
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,8 @@ packages=(
   # tests
   libgtest-dev libgmock-dev python3 python3-kafka python3-protobuf kcat
   prometheus prometheus-pushgateway
+  # the real Apache Kafka broker of the kafka-real tests and ops/kafka/ (jars fetched below)
+  openjdk-17-jre-headless maven
 )
 
 missing=()
@@ -20,11 +23,15 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The pinned Apache Kafka broker and its runtime dependencies, from Maven Central, into
+# $EODCLEAR_KAFKA_HOME (default ~/.cache/eodclear/kafka-<version>) for the invoking user; nothing is
+# fetched when a complete copy is there (docs/kafka.md).
+/usr/bin/python3 "$(dirname "$0")/kafka/kafka_local.py" fetch
