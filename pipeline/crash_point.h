@@ -14,7 +14,9 @@ namespace eodclear {
 //                           transaction is not yet committed
 //   publish:after-commit    the transaction is committed, the publish checkpoint is not written
 //   republish:after-rewind  a correction has restored the date's start-of-day state
-// Operations never set it; tests/integration/broker_faults_test.py does.
+// When EODCLEAR_STOP_AT equals `point`, the process stops itself there with SIGSTOP instead, as a
+// process that hangs (a long GC-like pause, a frozen VM) and comes back on SIGCONT: a zombie.
+// Operations never set either; the fault tests in tests/integration/ do.
 void CrashPoint(std::string_view point);
 
 }  // namespace eodclear

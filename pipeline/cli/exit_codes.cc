@@ -19,6 +19,8 @@ ExitCode ExitCodeFor(const Status& status) {
       return ExitCode::kPrecondition;
     case Status::Code::kInternal:
       return ExitCode::kInternal;
+    case Status::Code::kFenced:
+      return ExitCode::kFenced;
   }
   return ExitCode::kInternal;
 }

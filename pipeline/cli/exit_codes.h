@@ -14,6 +14,7 @@ enum class ExitCode : int {
   kInvariantViolation = 5,  // the books did not balance; nothing was published
   kPrecondition = 6,        // an earlier date is incomplete, or the date is already closed
   kInternal = 7,            // a bug or corrupt state; needs an engineer
+  kFenced = 8,              // another publisher with the same transactional id took over
 };
 
 // The exit code of a run that ended with `status` (not OK).

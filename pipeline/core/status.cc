@@ -20,6 +20,8 @@ std::string_view Status::CodeName(Code code) {
       return "invariant violation";
     case Code::kInternal:
       return "internal";
+    case Code::kFenced:
+      return "fenced";
   }
   return "unknown";
 }

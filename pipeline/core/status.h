@@ -30,6 +30,9 @@ class [[nodiscard]] Status {
     kInvariantViolation,
     // Storage or broker failure that is not known to be transient.
     kInternal,
+    // Another process took over this one's role (a Kafka producer with the same
+    // transactional.id): this process must stop, and retrying it would fence the other in turn.
+    kFenced,
   };
 
   Status() = default;
@@ -49,6 +52,7 @@ class [[nodiscard]] Status {
     return {Code::kInvariantViolation, std::move(msg)};
   }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status Fenced(std::string msg) { return {Code::kFenced, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

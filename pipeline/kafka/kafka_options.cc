@@ -20,9 +20,15 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
   return conf;
 }
 
+bool IsFencedError(RdKafka::ErrorCode code) {
+  return code == RdKafka::ERR__FENCED || code == RdKafka::ERR_PRODUCER_FENCED ||
+         code == RdKafka::ERR_INVALID_PRODUCER_EPOCH;
+}
+
 Status FromKafka(RdKafka::ErrorCode code, std::string_view what) {
   if (code == RdKafka::ERR_NO_ERROR) return Status::Ok();
   std::string msg = std::string(what) + ": " + RdKafka::err2str(code);
+  if (IsFencedError(code)) return Status::Fenced(msg + kFencedAdvice);
   switch (code) {
     case RdKafka::ERR__TRANSPORT:
     case RdKafka::ERR__TIMED_OUT:

@@ -78,6 +78,9 @@ Status Producer::FlushFailure(std::string what) {
       LogNamesAuthorizationError(first_error_log_)) {
     return Status::InvalidArgument(what + " (not permitted: check the principal's ACLs)");
   }
+  if (IsFencedError(first_failure_code_) || IsFencedError(first_error_event_)) {
+    return Status::Fenced(what + kFencedAdvice);
+  }
   return Status::Unavailable(what);
 }
 
@@ -164,6 +167,7 @@ Status Producer::FromTxnError(RdKafka::Error* error, std::string_view what) {
   if (error == nullptr) return Status::Ok();
   std::unique_ptr<RdKafka::Error> owned(error);
   std::string msg = std::string(what) + ": " + error->str();
+  if (IsFencedError(error->code())) return Status::Fenced(msg + kFencedAdvice);
   if (error->is_fatal()) return Status::Internal(msg + " (fatal)");
   return Status::Unavailable(msg);
 }
