@@ -14,6 +14,7 @@
 #include "pipeline/cli/run_command.h"
 #include "pipeline/cli/settlement_bench.h"
 #include "pipeline/cli/topic_io.h"
+#include "pipeline/cli/topics_command.h"
 #include "pipeline/kafka/broker_control.h"
 #include "pipeline/kafka/dev_broker.h"
 #include "pipeline/refdata/refdata.h"
@@ -194,6 +195,34 @@ int main(int argc, char** argv) {
   load_cmd->add_option("--kafka-property", kafka_properties,
                        "librdkafka property name=value (repeatable)");
 
+  // topics
+  TopicsCommandOptions topics_options;
+  auto* topics_cmd = app.add_subcommand(
+      "topics",
+      "Create eodclear's Kafka topics with production settings, or --check an existing cluster "
+      "and report each mismatch (docs/kafka-topics-and-acls.md)");
+  topics_cmd->add_option("--brokers", brokers, "Kafka bootstrap servers")->required();
+  topics_cmd->add_flag("--check", topics_options.check_only,
+                       "Create nothing; report every topic that differs from its settings");
+  topics_cmd
+      ->add_option("--partitions", topics_options.plan.input_partitions,
+                   "Partitions of the input topics trades and quotes")
+      ->capture_default_str();
+  topics_cmd
+      ->add_option("--output-partitions", topics_options.plan.output_partitions,
+                   "Partitions of every other topic")
+      ->capture_default_str();
+  topics_cmd
+      ->add_option("--replication-factor", topics_options.plan.replication_factor,
+                   "Replicas of every partition")
+      ->capture_default_str();
+  topics_cmd
+      ->add_option("--min-insync-replicas", topics_options.plan.min_insync_replicas,
+                   "min.insync.replicas of every topic (acks=all waits for this many)")
+      ->capture_default_str();
+  topics_cmd->add_option("--kafka-property", kafka_properties,
+                         "librdkafka property name=value (repeatable)");
+
   // dump
   auto* dump_cmd =
       app.add_subcommand("dump", "Print every committed message of a topic as JSON lines");
@@ -316,6 +345,11 @@ int main(int argc, char** argv) {
     if (report->skipped > 0) std::cerr << " (" << report->skipped << " malformed rows skipped)";
     std::cerr << "\n";
     return Code(report->skipped > 0 ? ExitCode::kCompletedWithDataErrors : ExitCode::kSuccess);
+  }
+
+  if (topics_cmd->parsed()) {
+    topics_options.kafka = kafka;
+    return Code(TopicsCommand(topics_options, std::cout, std::cerr));
   }
 
   if (dump_cmd->parsed()) {
