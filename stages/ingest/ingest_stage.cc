@@ -559,6 +559,7 @@ Status IngestStage::Run(RunContext& ctx) {
   // The cut-off: every input partition's high watermark, taken now.
   std::vector<PartitionRange> ranges;
   size_t total = 0;
+  std::vector<std::string> lost;  // "topic[p]: offsets a..b" deleted before they were consumed
   for (const std::string& topic : {options_.trades_topic, options_.quotes_topic}) {
     auto partitions = consumer->Partitions(topic);
     if (!partitions && partitions.error().code() == Status::Code::kNotFound) {
@@ -571,10 +572,10 @@ Status IngestStage::Run(RunContext& ctx) {
       EODCLEAR_ASSIGN_OR_RETURN(int64_t start, StoredOffset(*ctx.store, topic, p));
       std::string where = topic + "[" + std::to_string(p) + "]";
       if (start < w.low) {
-        return Status::DataError(where + ": offsets " + std::to_string(start) + ".." +
-                                 std::to_string(w.low - 1) +
-                                 " were deleted from the broker (retention) before eodclear "
-                                 "consumed them; the run stops rather than skip them");
+        // Every partition's gap is named, not only the first: the operator restores them all.
+        lost.push_back(where + ": offsets " + std::to_string(start) + ".." +
+                       std::to_string(w.low - 1));
+        continue;
       }
       if (start > w.high) {
         return Status::DataError(where + ": stored offset " + std::to_string(start) +
@@ -587,6 +588,13 @@ Status IngestStage::Run(RunContext& ctx) {
     }
   }
 
+  if (!lost.empty()) {
+    std::string what;
+    for (const std::string& gap : lost) what += (what.empty() ? "" : "; ") + gap;
+    return Status::DataError(what +
+                             " were deleted from the broker (retention) before eodclear consumed "
+                             "them; the run stops rather than skip them");
+  }
   *ctx.progress << "ingest: cut-off taken on " << ranges.size() << " partitions in "
                 << SecondsSince(started) << " s; " << total << " messages to read\n";
   IngestRun run(options_, ctx);
