@@ -159,6 +159,7 @@ def _defaults(nodes: int) -> dict:
         "log.cleaner.io.buffer.size": 256 * 1024,
         "log.cleaner.backoff.ms": 1000,
         "log.retention.check.interval.ms": 1000,
+        "log.initial.task.delay.ms": 1000,
         "num.network.threads": 2,
         "num.io.threads": 4,
         "num.recovery.threads.per.data.dir": 1,

@@ -44,8 +44,6 @@ keep the temporary folder.
 """
 
 import collections
-import csv
-import dataclasses
 import datetime
 import decimal
 import fractions
@@ -55,7 +53,6 @@ import random
 import re
 import sys
 import time
-import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -89,55 +86,14 @@ SUMMARY = re.compile(r"^eodclear run: (\S+) (already published|published) by run
                      r"(\d+) messages consumed, (\d+) to dead letters$", re.M)
 
 
-@dataclasses.dataclass(frozen=True)
-class Terms:
-    """The columns of products.csv the settlement checks rest on (read here, not by eodclear)."""
-
-    currency: str
-    multiplier: decimal.Decimal
-    tick: decimal.Decimal
-    settlement_tick: decimal.Decimal
-    method: str  # vwap, parent, curve
-    window: tuple  # ("HH:MM:SS", "HH:MM:SS") or () for parent-settled products
-    zone: str
-    parent: str
-
-
-def load_terms(refdata: str) -> dict:
-    """product code -> Terms, from products.csv."""
-    with open(os.path.join(refdata, "products.csv"), newline="") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        return {r["code"]: Terms(r["currency"], decimal.Decimal(r["multiplier"]),
-                                 decimal.Decimal(r["tick"]), decimal.Decimal(r["settlement_tick"]),
-                                 r["settlement_method"],
-                                 tuple(r["settlement_window"].split("-"))
-                                 if r["settlement_window"] else (),
-                                 r["settlement_time_zone"], r["parent"])
-                for r in rows}
-
-
-def window_on(terms: Terms, date: str) -> tuple:
-    """The settlement window of `date` as two aware datetimes (both ends inclusive)."""
-    zone = zoneinfo.ZoneInfo(terms.zone)
-    return tuple(datetime.datetime.fromisoformat(f"{date}T{t}").replace(tzinfo=zone)
-                 for t in terms.window)
+Terms = harness.Terms
+load_terms = harness.load_terms
+window_on = harness.window_on
 
 
 def make_trades(rng: random.Random, products: dict, terms: dict) -> list:
     parties = harness.accounts(firms=10, per_firm=20)
-    # One trade 15 s into the window of each contract settled on its own window trades (the
-    # random ones land in a 30 s window only by chance).
-    in_window = []
-    for i, contract in enumerate(CONTRACTS):
-        t = terms[t_code(contract, products)]
-        if t.method != "vwap":
-            continue
-        start, _ = window_on(t, DATE)
-        buyer, seller = rng.sample(parties, 2)
-        in_window.append(harness.TradeRow(
-            f"CR-WIN-{i:02d}", DATE, (start + datetime.timedelta(seconds=15)).isoformat(),
-            contract, harness.random_price(rng, products[t_code(contract, products)]),
-            rng.randint(1, 50), buyer[0], buyer[1], seller[0], seller[1]))
+    in_window = harness.window_trades(rng, DATE, CONTRACTS, products, terms, parties, "CR-WIN-")
     rows = harness.random_trades(rng, TRADES - 2 * ROUND_TRIPS - len(in_window), DATE, CONTRACTS,
                                  products, parties, id_prefix="CR-") + in_window
     # Round trips between dedicated accounts: each buys and sells the same quantity, so their

@@ -41,7 +41,7 @@ the installed version supports it. On the development broker this makes no diffe
 hide aborted or open transactions either (TOOLCHAIN.md), which is why the checks select output
 records by the run id of the date's `eod-runs` record, as downstream consumers must. python3-kafka
 2.0.2 also returns transaction control records (commit/abort markers) as ordinary records; the
-reader drops them (see `_is_control_record`).
+reader drops them (see `is_control_record`).
 
 Embedded runs (`eodclear run --embedded`: an in-process broker, outputs written as JSON-lines
 files): `run_embedded` writes an input folder and runs it; its `RunOutputs` reads the output files
@@ -104,6 +104,7 @@ class Env:
     python_schemas: str  # <build>/schemas/python
     refdata: str  # folder holding products.csv
     pb: Schemas  # the generated message classes, imported from python_schemas
+    broker: str = "dev"  # "dev": eodclear's development broker; "kafka": a real Apache Kafka
 
 
 def load_schemas(python_schemas: str) -> Schemas:
@@ -131,6 +132,9 @@ def parse_env(description: Optional[str] = None, argv: Optional[list] = None) ->
     parser.add_argument("--binary", required=True, help="the eodclear binary")
     parser.add_argument("--python-schemas", required=True, help="<build>/schemas/python")
     parser.add_argument("--refdata", required=True, help="folder with products.csv")
+    parser.add_argument("--broker", choices=("dev", "kafka"), default="dev",
+                        help="the broker every start_broker starts: eodclear's development "
+                             "broker (default) or a real Apache Kafka (real_kafka.py)")
     args = parser.parse_args(argv)
     for what, path in (("--binary", args.binary), ("--python-schemas", args.python_schemas),
                        ("--refdata", os.path.join(args.refdata, "products.csv"))):
@@ -138,7 +142,8 @@ def parse_env(description: Optional[str] = None, argv: Optional[list] = None) ->
             parser.error(f"{what}: {path} does not exist")
     return Env(binary=os.path.abspath(args.binary),
                python_schemas=os.path.abspath(args.python_schemas),
-               refdata=os.path.abspath(args.refdata), pb=load_schemas(args.python_schemas))
+               refdata=os.path.abspath(args.refdata), pb=load_schemas(args.python_schemas),
+               broker=args.broker)
 
 
 class Checks:
@@ -381,6 +386,7 @@ class Session:
         self.dir = tempfile.mkdtemp(prefix="eodclear-e2e-")
         self._children: list[subprocess.Popen] = []
         self._streaming: list[StreamingProcess] = []
+        self._clusters: list = []  # real Kafka clusters (real_kafka.py), stopped at the end
 
     def __enter__(self) -> "Session":
         return self
@@ -403,6 +409,8 @@ class Session:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+        for cluster in self._clusters:
+            cluster.stop()
         if os.environ.get("EODCLEAR_E2E_KEEP") == "1":
             print(f"kept {self.dir}", flush=True)
         else:
@@ -420,7 +428,15 @@ class Session:
         `bootstrap.servers=<that>`. With `control`, the broker also reads fault commands
         (`--control`) and a `ControlledBroker` is returned instead: its `bootstrap`, and
         `command(line)` to send one. The broker's stderr goes to broker-<n>.stderr in the session
-        folder; it is stopped (SIGTERM) when the session ends."""
+        folder; it is stopped (SIGTERM) when the session ends.
+
+        With `--broker kafka` a real Apache Kafka of `cluster_size` nodes is started instead, with
+        eodclear's topics of `partitions` partitions (real_kafka.py); fault control then needs
+        the development broker and stops the script."""
+        if self.env.broker == "kafka":
+            if control:
+                raise SetupError("fault commands (control=True) need the development broker")
+            return self.start_kafka(partitions=partitions, nodes=cluster_size).bootstrap
         args = [self.env.binary, "broker", "--listen", "127.0.0.1:0", "--partitions",
                 str(partitions)]
         if cluster_size != 1:
@@ -452,6 +468,18 @@ class Session:
         if control:
             return ControlledBroker(proc, m.group(1), lines)
         return m.group(1)
+
+    def start_kafka(self, partitions: int = 3, nodes: int = 1, properties: Optional[dict] = None,
+                    extra_topics: Iterable = ()):
+        """A real Apache Kafka (KRaft) of `nodes` nodes in the session folder, with eodclear's
+        topics created (real_kafka.start); a kafka_local.Cluster, stopped when the session ends.
+        For tests of what only a real broker shows, whatever --broker says."""
+        import real_kafka  # next to this file
+        cluster = real_kafka.start(self.env.binary, self.path(f"kafka-{len(self._clusters)}"),
+                                   partitions=partitions, nodes=nodes, properties=properties,
+                                   extra_topics=extra_topics)
+        self._clusters.append(cluster)
+        return cluster
 
     def run_eodclear(self, args: list, timeout: float = 120,
                      env: Optional[dict] = None) -> Completed:
@@ -542,7 +570,7 @@ class TopicContents:
         return sum(self.high[p] - self.low[p] for p in self.high)
 
 
-def _is_control_record(key: Optional[bytes], value: Optional[bytes]) -> bool:
+def is_control_record(key: Optional[bytes], value: Optional[bytes]) -> bool:
     """A Kafka transaction marker: key = version int16 0 + type int16 (0 abort, 1 commit), value =
     version int16 + coordinator epoch int32. No eodclear record has a 4-byte binary key: keys are
     text (contracts, dates, "date|firm|account|contract", "topic|partition|offset")."""
@@ -619,7 +647,7 @@ class TopicReader:
                 for m in msgs:
                     if m.offset >= high[tp]:
                         continue
-                    if _is_control_record(m.key, m.value):
+                    if is_control_record(m.key, m.value):
                         control += 1
                         continue
                     by_partition[tp.partition].append(
@@ -923,6 +951,64 @@ def random_trades(rng: random.Random, count: int, date: str, contracts: list, pr
                              random_price(rng, by_symbol[contract]),
                              rng.randint(1, max_quantity), buyer[0], buyer[1], seller[0],
                              seller[1]))
+    return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Terms:
+    """The columns of products.csv the settlement checks rest on (read here, not by eodclear)."""
+
+    currency: str
+    multiplier: decimal.Decimal
+    tick: decimal.Decimal
+    settlement_tick: decimal.Decimal
+    method: str  # vwap, parent, curve
+    window: tuple  # ("HH:MM:SS", "HH:MM:SS") or () for parent-settled products
+    zone: str
+    parent: str
+
+
+def load_terms(refdata: str) -> dict:
+    """product code -> Terms, from products.csv."""
+    import csv
+
+    with open(os.path.join(refdata, "products.csv"), newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {r["code"]: Terms(r["currency"], decimal.Decimal(r["multiplier"]),
+                                 decimal.Decimal(r["tick"]), decimal.Decimal(r["settlement_tick"]),
+                                 r["settlement_method"],
+                                 tuple(r["settlement_window"].split("-"))
+                                 if r["settlement_window"] else (),
+                                 r["settlement_time_zone"], r["parent"])
+                for r in rows}
+
+
+def window_on(terms: Terms, date: str) -> tuple:
+    """The settlement window of `date` as two aware datetimes (both ends inclusive)."""
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(terms.zone)
+    return tuple(datetime.datetime.fromisoformat(f"{date}T{t}").replace(tzinfo=zone)
+                 for t in terms.window)
+
+
+def window_trades(rng: random.Random, date: str, contracts: list, products: dict, terms: dict,
+                  parties: list, id_prefix: str) -> list:
+    """One trade 15 s into the settlement window of each of `contracts` whose product settles on
+    its own window trades (settlement_method vwap), so each can be settled by its window's VWAP
+    (random trades land in a 30 s window only by chance). `terms`: load_terms(refdata)."""
+    rows = []
+    for i, contract in enumerate(contracts):
+        code = canonical_contract(contract, products)[:-3]
+        t = terms[code]
+        if t.method != "vwap":
+            continue
+        start, _ = window_on(t, date)
+        buyer, seller = rng.sample(parties, 2)
+        rows.append(TradeRow(
+            f"{id_prefix}{i:02d}", date, (start + datetime.timedelta(seconds=15)).isoformat(),
+            contract, random_price(rng, products[code]), rng.randint(1, 50), buyer[0], buyer[1],
+            seller[0], seller[1]))
     return rows
 
 

@@ -59,6 +59,7 @@ import json
 import os
 import shutil
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -200,7 +201,9 @@ def run_summary(done) -> tuple:
 def body(env: harness.Env, checks: harness.Checks) -> None:
     with harness.Session(env) as s:
         refdata = make_refdata(s, checks)
-        bootstrap = s.start_broker(partitions=3)
+        # On a real Kafka one partition a topic, so that the last run's records roll every
+        # segment holding the correction's records (compaction_after_cleaner).
+        bootstrap = s.start_broker(partitions=1 if env.broker == "kafka" else 3)
         state = s.path("state")
         load(s, bootstrap, refdata, "trades", "trades.csv", harness.trades_csv(D, [
             (f"RP-{n}", f"{D}T10:00:0{n}-05:00", c, p, q, buyer, seller)
@@ -349,6 +352,60 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
                      never.stderr[-600:])
         pub = Published(env, bootstrap, D)
         checks.equal(len(pub.runs), 3, "the refused corrections published nothing for D")
+        if env.broker == "kafka":
+            compaction_after_cleaner(checks, env, bootstrap, lambda: run(D2), owner_x_key)
+
+
+def compaction_after_cleaner(checks, env, bootstrap: str, run_next_date, retracted: list) -> None:
+    """Real Kafka only: the output topics, created compacted by `eodclear topics`, are made
+    cleanable at once (segment.ms 100 ms, min.cleanable.dirty.ratio 0.01); the next date's run
+    appends to them, which rolls the segments holding D's publications; once Kafka's log cleaner
+    has run, no value record remains of the key the correction retracted (only its tombstone),
+    and every key's latest record is what it was before cleaning."""
+    import real_kafka  # next to this file
+
+    topics = ["positions", "settlement-prices", "variation-margin", "position-limit-findings",
+              "large-trader-reports", "eod-runs"]
+    with harness.TopicReader(bootstrap) as reader:
+        before = {t: reader.read(t).records for t in topics}
+    checks.check(any(r.key.decode() in retracted and r.value is not None
+                     for r in before["position-limit-findings"]),
+                 "compaction: before cleaning, the retracted finding's value records are there")
+    real_kafka.set_topic_configs(bootstrap, topics, {
+        "cleanup.policy": "compact", "segment.ms": "100", "min.cleanable.dirty.ratio": "0.01",
+        "min.insync.replicas": "1"})
+    time.sleep(0.5)
+    nxt = run_next_date()
+    checks.equal(nxt.returncode, 0, f"compaction: the run of {D2} exits 0")
+
+    def latest(records) -> dict:
+        out = {}
+        for r in records:
+            out[r.key] = r.value
+        return out
+
+    deadline = time.monotonic() + 90
+    while True:
+        with harness.TopicReader(bootstrap) as reader:
+            findings = reader.read("position-limit-findings").records
+        values = [r for r in findings if r.key.decode() in retracted and r.value is not None]
+        if not values or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    checks.equal(values, [], "compaction: after the log cleaner ran, no value record of the "
+                 "retracted finding key remains")
+    checks.check(any(r.key.decode() in retracted and r.value is None for r in findings),
+                 "compaction: its tombstone remains (delete.retention.ms has not passed)")
+    with harness.TopicReader(bootstrap) as reader:
+        after = {t: [r for r in reader.read(t).records if not r.key.startswith(D2.encode())]
+                 for t in topics}
+    for t in topics:
+        checks.equal(latest(after[t]), latest(before[t]),
+                     f"compaction: {t}: the latest record of every key of D and D+1 is unchanged")
+    checks.check(len(after["position-limit-findings"]) < len(before["position-limit-findings"]),
+                 "compaction: the cleaner removed superseded findings records",
+                 f"{len(before['position-limit-findings'])} before, "
+                 f"{len(after['position-limit-findings'])} after")
 
 
 if __name__ == "__main__":
