@@ -332,7 +332,9 @@ int main(int argc, char** argv) {
 
   KafkaOptions kafka;
   kafka.brokers = brokers;
-  if (Status s = ParseKafkaProperties(kafka_properties, &kafka); !s.ok()) return Report("load", s);
+  if (Status s = ParseKafkaProperties(kafka_properties, &kafka); !s.ok()) {
+    return Report(app.get_subcommands().front()->get_name(), s);
+  }
 
   if (load_cmd->parsed()) {
     auto products =

@@ -27,7 +27,8 @@ mock cluster, README "The development broker") and a fresh state folder:
    (abortable, before any record is delivered), (b) EndTxn PRODUCER_FENCED and (c) EndTxn
    INVALID_PRODUCER_EPOCH (fatal, at the commit, after the eod-runs record was delivered). The run
    exits with the documented code (2 for the authorization failure, which a retry cannot cure:
-   the principal's ACLs must change; 4: retry later, or 7: the producer was fenced, for the others)
+   the principal's ACLs must change; 4: retry later, or 8: the producer was fenced by another with
+   the same transactional id, for the others)
    and says why on stderr; a run without faults then succeeds. The development broker hides no aborted
    transaction, so after (b) and (c) the re-run may find the date published by the failed attempt
    (all of whose records were delivered first): what must hold is checked, not which attempt won.
@@ -87,7 +88,7 @@ ATTEMPT_RUN_ID = re.compile(r"^run: stage \w+ of \S+ \(run (\S+)\)$", re.M)
 # The stderr line of a failed run, by exit code (pipeline/cli/exit_codes.h, Status::CodeName).
 FAILURE_LINE = {2: "eodclear run: invalid argument: ", 4: "eodclear run: unavailable: ",
                 7: "eodclear run: internal: ", 3: "eodclear run: data error: ",
-                6: "eodclear run: failed precondition: "}
+                6: "eodclear run: failed precondition: ", 8: "eodclear run: fenced: "}
 
 
 def attempt_run_id(done: harness.Completed):
@@ -420,9 +421,9 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
                 fx, "a", "request-errors AddPartitionsToTxn TOPIC_AUTHORIZATION_FAILED", (2,),
                 "topic authorization failed"),
             lambda: scenario_transaction_fails(
-                fx, "b", "request-errors EndTxn PRODUCER_FENCED", (7,), "fenced"),
+                fx, "b", "request-errors EndTxn PRODUCER_FENCED", (8,), "fenced"),
             lambda: scenario_transaction_fails(
-                fx, "c", "request-errors EndTxn INVALID_PRODUCER_EPOCH", (7,), "fenced"),
+                fx, "c", "request-errors EndTxn INVALID_PRODUCER_EPOCH", (8,), "fenced"),
             lambda: scenario_outage_during_ingest(fx),
             lambda: scenario_outage_during_publish(fx),
             *[lambda p=p: scenario_crash_point(fx, p) for p in CRASH_POINTS],

@@ -13,9 +13,16 @@
    `mismatch positions: cleanup.policy, wanted compact, found delete`, exit 2; and with
    `--partitions 6` it reports trades' partitions, wanted 6, found 4.
 5. `topics --check` against a port nobody listens on: exit 4, naming the brokers.
+6. What librdkafka 2.0.2 (Debian's, the library eodclear links) detects on this Kafka, with
+   debug=feature: the features IdempotentProducer, LZ4, ZSTD, MsgVer2 and BrokerBalancedConsumer
+   are enabled. `eodclear load` of 500 trades with compression.type=lz4, then 500 with zstd:
+   kcat reads back exactly 500, then 1,000 messages.
 """
 
 import os
+import random
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -87,6 +94,30 @@ def body(env: harness.Env, checks: harness.Checks) -> None:
         more = s.run_eodclear(["topics", "--brokers", b, "--check", *six])
         checks.check("mismatch trades: partitions, wanted 6, found 4" in more.stdout,
                      "--check reports a partition count", more.describe())
+
+        probe = subprocess.run(["kcat", "-b", b, "-L", "-X", "debug=feature"],
+                               capture_output=True, text=True, timeout=60)
+        enabled = set(re.findall(r"Enabling feature (\w+)", probe.stderr))
+        checks.check({"IdempotentProducer", "LZ4", "ZSTD", "MsgVer2",
+                      "BrokerBalancedConsumer"} <= enabled,
+                     "librdkafka 2.0.2 enables the idempotent producer, lz4, zstd, message format "
+                     "v2 and consumer groups on this Kafka", f"enabled: {sorted(enabled)}")
+        products = harness.load_products(env.refdata)
+        rng = random.Random(7)
+        total = 0
+        for codec in ("lz4", "zstd"):
+            trades = harness.random_trades(rng, 500, "2023-06-16", ["ESU23", "CNHZ23"], products,
+                                           harness.accounts(2, 5), f"CZ-{codec}-")
+            csv_path = s.path(f"trades-{codec}.csv")
+            harness.write_trades_csv(csv_path, trades)
+            loaded = s.run_eodclear(["load", "--brokers", b, "--topic", "trades", "--file",
+                                     csv_path, "--refdata", env.refdata,
+                                     "--kafka-property", f"compression.type={codec}"])
+            checks.equal(loaded.returncode, 0, f"load of 500 trades with {codec}: exit 0")
+            total += len(trades)
+            back = real_kafka.read_committed(b, "trades")
+            checks.equal(len(back), total, f"after the {codec} load kcat reads back {total} "
+                         "trades")
 
         port = harness_free_port()
         down = s.run_eodclear(["topics", "--brokers", f"127.0.0.1:{port}", "--check",
