@@ -178,6 +178,14 @@ class Checks:
             raise SetupError(name)
 
 
+def seeded_random() -> random.Random:
+    """A random generator seeded from EODCLEAR_E2E_SEED, or from a fresh seed; the seed is printed
+    so that a failing scenario can be replayed."""
+    seed = int(os.environ.get("EODCLEAR_E2E_SEED", random.randrange(1 << 30)))
+    print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays this run)", flush=True)
+    return random.Random(seed)
+
+
 class SetupError(Exception):
     """A required check failed; the script stops and reports the tally so far."""
 

@@ -53,32 +53,9 @@ STAGE_START = re.compile(r"^run: stage (\w+) of (\S+) \(run (\S+)\)", re.M)
 FENCED_EXIT = 8  # README, "Exit codes"
 
 
-def output_classes(pb: harness.Schemas) -> dict:
-    """Every output topic of a run (but eod-runs) -> its message class."""
-    return {"positions": pb.Position, "dead-letters": pb.DeadLetter, **harness.output_topics(pb)}
-
-
 def run_id_of(stderr: str):
     m = STAGE_START.findall(stderr)
     return m[-1][2] if m else None
-
-
-def committed_view(bootstrap: str, pb: harness.Schemas) -> tuple:
-    """(eod-runs EodRuns of DATE, {topic: [(key, value, message)] of DATE}) read committed."""
-    runs = [pb.EodRun.FromString(v) for _, _, k, v in real_kafka.read_committed(bootstrap,
-                                                                                "eod-runs")
-            if k == DATE.encode() and v is not None]
-    topics = {}
-    for topic, cls in output_classes(pb).items():
-        rows = []
-        for _, _, k, v in real_kafka.read_committed(bootstrap, topic):
-            if v is None:
-                continue
-            m = cls.FromString(v)
-            if m.business_date == DATE:
-                rows.append((k, v, m))
-        topics[topic] = rows
-    return runs, topics
 
 
 def check_committed(checks: harness.Checks, bootstrap: str, pb: harness.Schemas, what: str,
@@ -87,7 +64,7 @@ def check_committed(checks: harness.Checks, bootstrap: str, pb: harness.Schemas,
     given); every output record of the date carries the marker's run id (none when there is no
     marker), never one of `not_committed`; no key twice; counts and checksums as the marker
     says. Returns (the marker or None, topics)."""
-    runs, topics = committed_view(bootstrap, pb)
+    runs, topics = real_kafka.committed_date(bootstrap, pb, DATE)
     if want_runs is None:
         checks.check(len(runs) <= 1, f"{what}: at most one committed eod-runs record of {DATE}",
                      f"{len(runs)}: {[r.run_id for r in runs]}")
@@ -132,14 +109,25 @@ class KillAfterProducing:
         return None
 
 
+def kafka_with_trades(s: harness.Session, trades: list) -> str:
+    """A fresh single-node Kafka with `trades` loaded; its bootstrap servers."""
+    bootstrap = s.start_kafka(partitions=PARTITIONS).bootstrap
+    csv_path = s.path("trades.csv")
+    harness.write_trades_csv(csv_path, trades)
+    s.load(bootstrap, "trades", csv_path)
+    return bootstrap
+
+
+def committed_positions(topics: dict) -> dict:
+    """(firm, account, contract) -> (net, bought, sold) of the committed positions records."""
+    return {(m.firm, m.account, m.contract): (m.quantity, m.bought, m.sold)
+            for _, _, m in topics["positions"]}
+
+
 def publish_killed(env: harness.Env, checks: harness.Checks, rng: random.Random, trades: list,
                    expected: dict) -> None:
     with harness.Session(env) as s:
-        kafka = s.start_kafka(partitions=PARTITIONS)
-        bootstrap = kafka.bootstrap
-        csv_path = s.path("trades.csv")
-        harness.write_trades_csv(csv_path, trades)
-        s.load(bootstrap, "trades", csv_path)
+        bootstrap = kafka_with_trades(s, trades)
         state = s.path("state")
         args = s.run_date_args(bootstrap, DATE, state)
         attempts = []  # run ids of attempts that were killed
@@ -192,20 +180,14 @@ def publish_killed(env: harness.Env, checks: harness.Checks, rng: random.Random,
         checks.check(run.run_id not in attempts, "the committed run is not a killed attempt",
                      f"{run.run_id} in {attempts}")
         checks.equal(run.messages_consumed, TRADES, "eod-runs: messages_consumed")
-        got = {(m.firm, m.account, m.contract): (m.quantity, m.bought, m.sold)
-               for _, _, m in topics["positions"]}
-        harness.compare_positions(checks, got, expected, "committed positions == positions "
+        harness.compare_positions(checks, committed_positions(topics), expected,
+                                  "committed positions == positions "
                                   "computed from the CSV (net, bought, sold)")
 
 
 def zombie(env: harness.Env, checks: harness.Checks, trades: list, expected: dict) -> None:
     with harness.Session(env) as s:
-        kafka = s.start_kafka(partitions=PARTITIONS)
-        bootstrap = kafka.bootstrap
-        csv_path = s.path("trades.csv")
-        harness.write_trades_csv(csv_path, trades)
-        s.load(bootstrap, "trades", csv_path)
-
+        bootstrap = kafka_with_trades(s, trades)
         a = s.start_eodclear(s.run_date_args(bootstrap, DATE, s.path("state-a")),
                              env={"EODCLEAR_STOP_AT": "publish:before-commit"})
         deadline = time.monotonic() + 180
@@ -229,9 +211,8 @@ def zombie(env: harness.Env, checks: harness.Checks, trades: list, expected: dic
         checks.check(run is not None and run.run_id == b_id and a_id != b_id,
                      "the committed run marker is B's", f"A {a_id}, B {b_id}, marker "
                      f"{run.run_id if run else None}")
-        got = {(m.firm, m.account, m.contract): (m.quantity, m.bought, m.sold)
-               for _, _, m in topics["positions"]}
-        harness.compare_positions(checks, got, expected, "zombie: committed positions == "
+        harness.compare_positions(checks, committed_positions(topics), expected,
+                                  "zombie: committed positions == "
                                   "positions computed from the CSV")
         again = s.run_date(bootstrap, DATE, s.path("state-a"), timeout=180)
         checks.equal(again.returncode, 0, "run A again exits 0")
@@ -241,9 +222,7 @@ def zombie(env: harness.Env, checks: harness.Checks, trades: list, expected: dic
 
 
 def body(env: harness.Env, checks: harness.Checks) -> None:
-    seed = int(os.environ.get("EODCLEAR_E2E_SEED", random.randrange(1 << 30)))
-    print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays this run)", flush=True)
-    rng = random.Random(seed)
+    rng = harness.seeded_random()
     products = harness.load_products(env.refdata)
     parties = harness.accounts(10, 50)
     in_window = harness.window_trades(rng, DATE, CONTRACTS, products,

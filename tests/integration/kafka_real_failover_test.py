@@ -26,11 +26,9 @@ Set EODCLEAR_E2E_SEED to replay one random scenario (the seed is printed).
 
 import json
 import os
-import random
 import re
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -92,24 +90,15 @@ class KillNode:
 
 
 def committed_records(bootstrap: str, pb: harness.Schemas, date: str) -> tuple:
-    """(the date's EodRuns, {topic: {key: value bytes with run_id cleared}}) read committed."""
-    runs = [pb.EodRun.FromString(v) for _, _, k, v in real_kafka.read_committed(bootstrap,
-                                                                                "eod-runs")
-            if k == date.encode() and v is not None]
-    classes = {"positions": pb.Position, "dead-letters": pb.DeadLetter,
-               **harness.output_topics(pb)}
+    """(the date's EodRuns, {topic: {key: [value bytes with run_id cleared]}}) read committed."""
+    runs, topics = real_kafka.committed_date(bootstrap, pb, date)
     out = {}
-    for topic, cls in classes.items():
-        rows = {}
-        for _, _, k, v in real_kafka.read_committed(bootstrap, topic):
-            if v is None:
-                continue
-            m = cls.FromString(v)
-            if m.business_date != date:
-                continue
+    for topic, rows in topics.items():
+        by_key = {}
+        for k, _, m in rows:
             m.run_id = ""
-            rows.setdefault(k, []).append(m.SerializeToString(deterministic=True))
-        out[topic] = rows
+            by_key.setdefault(k, []).append(m.SerializeToString(deterministic=True))
+        out[topic] = by_key
     return runs, out
 
 
@@ -119,9 +108,7 @@ def run_summary(run) -> tuple:
 
 
 def body(env: harness.Env, checks: harness.Checks) -> None:
-    seed = int(os.environ.get("EODCLEAR_E2E_SEED", random.randrange(1 << 30)))
-    print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays this run)", flush=True)
-    rng = random.Random(seed)
+    rng = harness.seeded_random()
     products = harness.load_products(env.refdata)
     terms = harness.load_terms(env.refdata)
     parties = harness.accounts(10, 50)

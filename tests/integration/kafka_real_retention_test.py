@@ -15,7 +15,6 @@ Set EODCLEAR_E2E_SEED to replay one random scenario (the seed is printed).
 """
 
 import os
-import random
 import re
 import sys
 
@@ -30,9 +29,7 @@ DATA_ERROR_EXIT = 3
 
 
 def body(env: harness.Env, checks: harness.Checks) -> None:
-    seed = int(os.environ.get("EODCLEAR_E2E_SEED", random.randrange(1 << 30)))
-    print(f"seed {seed} (EODCLEAR_E2E_SEED={seed} replays this run)", flush=True)
-    rng = random.Random(seed)
+    rng = harness.seeded_random()
     products = harness.load_products(env.refdata)
     terms = harness.load_terms(env.refdata)
     parties = harness.accounts(5, 20)

@@ -157,3 +157,28 @@ def set_topic_configs(bootstrap: str, topics: Iterable[str], configs: dict) -> N
                              for t in topics])
     finally:
         admin.close()
+
+
+def committed_date(bootstrap: str, pb, date: str) -> tuple:
+    """What a read_committed consumer (read_committed above) sees of business date `date`:
+    (the date's clearing.v1.EodRun records on eod-runs, {output topic: [(key, value bytes,
+    message)]} of the records whose business_date is `date`, tombstones left out). `pb`: the
+    harness's Schemas."""
+    classes = {"positions": pb.Position, "dead-letters": pb.DeadLetter,
+               "settlement-prices": pb.SettlementPrice, "variation-margin": pb.VariationMargin,
+               "final-settlements": pb.FinalSettlement, "offsets": pb.Offset,
+               "position-limit-findings": pb.PositionLimitFinding,
+               "large-trader-reports": pb.LargeTraderReport}
+    runs = [pb.EodRun.FromString(v) for _, _, k, v in read_committed(bootstrap, "eod-runs")
+            if k == date.encode() and v is not None]
+    topics = {}
+    for topic, cls in classes.items():
+        rows = []
+        for _, _, k, v in read_committed(bootstrap, topic):
+            if v is None:
+                continue
+            m = cls.FromString(v)
+            if m.business_date == date:
+                rows.append((k, v, m))
+        topics[topic] = rows
+    return runs, topics
